@@ -1,0 +1,13 @@
+"""s2sad: source-to-source automatic differentiation for Python and NumPy.
+
+Reads a function's source, lowers it to three-address SSA, and emits derivative programs as
+plain, readable Python.
+"""
+from .api import ir
+from .errors import (DifferentiationError, SourceUnavailableError, UndefinedNameError,
+                     UnsupportedSyntaxError)
+
+__version__ = "0.1.0"
+
+__all__ = ["DifferentiationError", "SourceUnavailableError", "UndefinedNameError",
+           "UnsupportedSyntaxError", "ir", "__version__"]

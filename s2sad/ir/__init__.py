@@ -1,0 +1,10 @@
+"""The IR alone: its nodes, a builder, a printer and a verifier (see nodes.py)."""
+from .builder import Builder
+from .nodes import (UNDEF, Const, Function, Global, Loc, Op, Operand, Param, Region, Value,
+                    is_pure)
+from .printer import print_function
+from .verifier import VerificationError, verify
+
+__all__ = ["Builder", "Const", "Function", "Global", "Loc", "Op", "Operand", "Param",
+           "Region", "UNDEF", "Value", "VerificationError", "is_pure", "print_function",
+           "verify"]

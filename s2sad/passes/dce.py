@@ -1,0 +1,137 @@
+"""Dead code elimination: takes a Function, removes (in place) what cannot affect its result.
+
+Removes pure ops whose results are unused, ``if`` results nobody reads, loop-carried values
+that feed only themselves, and control flow left with nothing to do. Ops that may have
+effects (calls, stores, asserts, raises) stay. Liveness is a least fixpoint, so a dead cycle
+through a loop's carried values is found dead.
+"""
+from __future__ import annotations
+
+from typing import List, Set
+
+from ..ir import Function, Op, Region, Value
+from ..ir.nodes import OPCODES
+
+
+def _carried_args(op: Op, k: int) -> List[Value]:
+    """The region arguments that stand for carried value ``k`` of a loop."""
+    if op.opcode == "for":
+        return [op.regions[0].args[op.attrs["ntargets"] + k]]
+    return [op.regions[0].args[k], op.regions[1].args[k]]
+
+
+def _body(op: Op) -> Region:
+    return op.regions[-1]
+
+
+class _Liveness:
+    def __init__(self) -> None:
+        self.values: Set[Value] = set()
+        self.ops: Set[int] = set()
+        self.changed = False
+
+    def mark(self, operands) -> None:
+        for operand in operands:
+            if isinstance(operand, Value) and operand not in self.values:
+                self.values.add(operand)
+                self.changed = True
+
+    def mark_op(self, op: Op) -> None:
+        if id(op) not in self.ops:
+            self.ops.add(id(op))
+            self.changed = True
+
+    def region(self, region: Region) -> bool:
+        """Visit a region's ops; return whether any op in it is live."""
+        any_live = False
+        for op in region.ops:
+            if op.opcode in ("yield",):
+                continue
+            if self.op(op):
+                any_live = True
+        return any_live
+
+    def op(self, op: Op) -> bool:
+        code = op.opcode
+        if code == "return":
+            self.mark(op.operands)
+            return True
+        if not op.regions:
+            if not OPCODES[code][1] or any(r in self.values for r in op.results):
+                self.mark_op(op)
+                self.mark(op.operands)
+            return id(op) in self.ops
+        inner_live = [self.region(r) for r in op.regions]
+        if any(inner_live) or any(r in self.values for r in op.results):
+            self.mark_op(op)
+        if id(op) not in self.ops:
+            return False
+        if code == "if":
+            self.mark(op.operands)
+            for k, result in enumerate(op.results):
+                if result in self.values:
+                    for region in op.regions:
+                        self.mark([region.ops[-1].operands[k]])
+            return True
+        carried = len(op.results)
+        if code == "for":
+            self.mark(op.operands[:1])
+        else:
+            self.mark(op.regions[0].ops[-1].operands)  # the condition
+        body_yield = _body(op).ops[-1].operands
+        self.mark(body_yield[carried:])  # the exit flag
+        inits = op.operands[1:] if code == "for" else op.operands
+        for k in range(carried):
+            if op.results[k] in self.values or any(a in self.values for a in _carried_args(op, k)):
+                self.mark([op.results[k], inits[k], body_yield[k]] + _carried_args(op, k))
+        return True
+
+
+def _sweep(region: Region, live: _Liveness) -> None:
+    kept = []
+    for op in region.ops:
+        if op.opcode in ("yield", "return") or id(op) in live.ops:
+            kept.append(op)
+            if op.regions:
+                _prune_results(op, live)
+                for inner in op.regions:
+                    _sweep(inner, live)
+    region.ops = kept
+
+
+def _prune_results(op: Op, live: _Liveness) -> None:
+    keep = [k for k, r in enumerate(op.results) if r in live.values]
+    if len(keep) == len(op.results):
+        return
+    carried = len(op.results)
+    if op.opcode == "if":
+        for region in op.regions:
+            ys = region.ops[-1].operands
+            region.ops[-1].operands = [ys[k] for k in keep]
+    else:
+        body_yield = _body(op).ops[-1]
+        body_yield.operands = [body_yield.operands[k] for k in keep] + body_yield.operands[carried:]
+        if op.opcode == "for":
+            ntargets = op.attrs["ntargets"]
+            args = op.regions[0].args
+            op.regions[0].args = args[:ntargets] + [args[ntargets + k] for k in keep]
+            op.operands = op.operands[:1] + [op.operands[1 + k] for k in keep]
+        else:
+            for region in op.regions:
+                region.args = [region.args[k] for k in keep]
+            op.operands = [op.operands[k] for k in keep]
+    op.results = [op.results[k] for k in keep]
+
+
+def eliminate_dead_code(func: Function) -> Function:
+    """Remove dead ops and dead results from ``func`` in place; return it."""
+    live = _Liveness()
+    live.changed = True
+    while live.changed:
+        live.changed = False
+        live.region(func.body)
+    _sweep(func.body, live)
+    return func
+
+
+__all__ = ["eliminate_dead_code"]
