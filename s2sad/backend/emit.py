@@ -253,13 +253,9 @@ class Emitter:
         pairs = [(d, s) for d, s in zip(stmt.dsts, stmt.srcs) if not self.same_name(d, s)]
         if not pairs:
             return
-        if len(pairs) == 1:
-            targets: ast.expr = self.target(pairs[0][0])
-            value: ast.expr = self.expr(pairs[0][1])
-        else:
-            targets = ast.Tuple([self.target(d) for d, _ in pairs], ast.Store())
-            value = ast.Tuple([self.expr(s) for _, s in pairs], ast.Load())
-        self.statement(depth, ast.Assign([targets], value))
+        targets = ", ".join(self.lowered.name(d) for d, _ in pairs)
+        values = ", ".join(_unparse(self.expr(s)) for _, s in pairs)
+        self.write(depth, f"{targets} = {values}")
 
     def block(self, depth: int, stmts: Sequence[object]) -> None:
         start = len(self.lines)
@@ -355,6 +351,7 @@ class Emitter:
                 saw_positional_only = True
             if param.kind == KEYWORD_ONLY and not saw_star:
                 parts.append("*")
+                saw_star = True
             text = {VAR_POSITIONAL: "*", VAR_KEYWORD: "**"}.get(param.kind, "") + param.name
             saw_star = saw_star or param.kind == VAR_POSITIONAL
             if param.has_default:

@@ -162,8 +162,19 @@ class Lowerer:
                     if written:
                         word = "global" if isinstance(node, gast.Global) else "nonlocal"
                         raise self.unsupported(
-                            node, f"assigning the {word} variable {written[0]!r}",
+                            self.first_store(body, written[0]) or node,
+                            f"assigning the {word} variable {written[0]!r}",
                             "return the new value and assign it outside the function")
+
+    @staticmethod
+    def first_store(body: List[gast.stmt], name: str) -> Optional[gast.AST]:
+        """The first statement of ``body`` that assigns ``name``."""
+        for stmt in body:
+            for node in gast.walk(stmt):
+                if isinstance(node, gast.stmt) and name in assigned_names([node]) \
+                        and not isinstance(node, (gast.If, gast.For, gast.While)):
+                    return node
+        return None
 
     # -- blocks and control flow ------------------------------------------------------
     def block(self, stmts: Sequence[gast.stmt]) -> None:
@@ -257,7 +268,10 @@ class Lowerer:
         saved = self.env.get(key)
 
         def arm(build: Callable[[], Operand]) -> Callable[[], None]:
-            return lambda: self.env.__setitem__(key, build())
+            def run() -> None:
+                value = build()  # may replace self.env (a nested branch): store after
+                self.env[key] = value
+            return run
 
         self.branch(cond, arm(then), arm(otherwise))
         value = self.env.pop(key)
@@ -357,10 +371,21 @@ class Lowerer:
     def stmt_While(self, node: gast.While) -> None:
         keep_stop = bool(node.orelse) and self.has_break(node.body)
         carried = self.carried(node.body, [STOP] if keep_stop else [])
-        for sub in gast.walk(node.test):
-            if isinstance(sub, gast.NamedExpr):
-                raise self.unsupported(sub, "an assignment expression in a while condition",
+        if any(isinstance(sub, gast.NamedExpr) for sub in gast.walk(node.test)):
+            # The test binds a variable the body reads: test at the top of the body instead.
+            if node.orelse:
+                raise self.unsupported(node, "an assignment expression in the condition of "
+                                       "a while loop with an else block",
                                        "assign before the loop and at the end of its body")
+            exit_unless = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=node.test),
+                                  body=[gast.Break()], orelse=[])
+            loop = gast.While(test=gast.Constant(value=True, kind=None),
+                              body=hoist_exits([exit_unless] + list(node.body)), orelse=[])
+            for synthetic in (exit_unless, exit_unless.test, exit_unless.body[0], loop,
+                              loop.test):
+                gast.copy_location(synthetic, node)
+            self.stmt_While(loop)
+            return
         saved = dict(self.env)
         if keep_stop:
             self.env[STOP] = Const(False)

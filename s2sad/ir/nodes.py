@@ -264,9 +264,15 @@ OPCODES.update({
 TERMINATORS = ("yield", "return")
 
 
+def has_effects(op: Op) -> bool:
+    """Whether the op itself may change state (ignoring ops in its regions): calls,
+    stores and in-place arithmetic (``v /= n`` divides the caller's array)."""
+    return not OPCODES[op.opcode][1] or bool(op.attrs.get("inplace"))
+
+
 def is_pure(op: Op) -> bool:
     """Whether an unused op can be deleted without changing what the program does."""
     if op.opcode in ("if", "for", "while"):
         return all(is_pure(inner) or inner.opcode == "yield"
                    for region in op.regions for inner in region.ops)
-    return OPCODES[op.opcode][1]
+    return not has_effects(op)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import List, Set
 
 from ..ir import Function, Op, Region, Value
-from ..ir.nodes import OPCODES
+from ..ir.nodes import has_effects
 
 
 def _carried_args(op: Op, k: int) -> List[Value]:
@@ -57,7 +57,7 @@ class _Liveness:
             self.mark(op.operands)
             return True
         if not op.regions:
-            if not OPCODES[code][1] or any(r in self.values for r in op.results):
+            if has_effects(op) or any(r in self.values for r in op.results):
                 self.mark_op(op)
                 self.mark(op.operands)
             return id(op) in self.ops
