@@ -48,10 +48,11 @@ def literal(value: Any) -> ast.expr:
     if isinstance(value, tuple):
         return ast.Tuple([literal(v) for v in value], ast.Load())
     if isinstance(value, complex):
-        real, imag = literal(value.real), literal(complex(0, abs(value.imag)))
+        negative_imag = math.copysign(1, value.imag) < 0
+        imag = ast.Constant(complex(0, abs(value.imag)))  # prints as ``2j``
         if value.real == 0 and math.copysign(1, value.real) > 0:
-            return ast.UnaryOp(ast.USub(), imag) if value.imag < 0 else imag
-        return ast.BinOp(real, ast.Sub() if value.imag < 0 else ast.Add(), imag)
+            return ast.UnaryOp(ast.USub(), imag) if negative_imag else imag
+        return ast.BinOp(literal(value.real), ast.Sub() if negative_imag else ast.Add(), imag)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value < 0 or (isinstance(value, float) and math.copysign(1, value) < 0):
             return ast.UnaryOp(ast.USub(), ast.Constant(-value))
@@ -196,7 +197,14 @@ class Emitter:
             self.write(depth, f"# {text}")
 
     def statement(self, depth: int, node: ast.stmt) -> None:
-        for line in _unparse(ast.fix_missing_locations(node)).splitlines():
+        text = _unparse(ast.fix_missing_locations(node))
+        value = getattr(node, "value", None)
+        if isinstance(node, (ast.Assign, ast.Return)) and isinstance(value, ast.Tuple) \
+                and len(value.elts) > 1:
+            # ``a, b = b, a`` and ``return x, y`` read better without the parentheses.
+            head = text[:len(text) - len(_unparse(value))]
+            text = head + ", ".join(_unparse(e) for e in value.elts)
+        for line in text.splitlines():
             self.write(depth, line)
 
     def target(self, value: Value) -> ast.Name:

@@ -158,25 +158,23 @@ class OutOfSSA:
             roots.append((last, list(last.operands)))
         elif last is not None and printed_from is not None:
             roots.append((last, list(last.operands[printed_from:])))
+        # A temporary folds into its user only when it is the op right before the part of
+        # the user's expression already formed: then nothing is evaluated out of order.
+        subtree_start: Dict[int, int] = {}
         for j, (root, operands) in enumerate(roots):
-            cursor = [j - 1]
+            cursor = j - 1
 
-            def absorb(operands: List[Operand]) -> bool:
+            def absorb(operands: List[Operand]) -> None:
+                nonlocal cursor
                 for operand in reversed(operands):
-                    if not isinstance(operand, Value) or operand not in index:
+                    i = index.get(operand) if isinstance(operand, Value) else None
+                    if i is None or i != cursor or not self.candidate(ops[i]):
                         continue
-                    producer = ops[index[operand]]
-                    if not self.candidate(producer) or operand in self.folded:
-                        continue
-                    if index[operand] != cursor[0]:
-                        return False  # folding it would move it past another statement
-                    self.folded[operand] = producer
-                    cursor[0] -= 1
-                    if not absorb(self.expression_operands(producer)):
-                        return False
-                return True
+                    self.folded[operand] = ops[i]
+                    cursor = subtree_start[i] - 1  # skip what it absorbed as a root
 
             absorb(operands)
+            subtree_start[j] = cursor + 1
         for op in region.ops:
             for i, inner in enumerate(op.regions):
                 self.fold_region(inner, self.printed_yield_operands(op, i))

@@ -432,15 +432,6 @@ class Lowerer:
     stmt_Nonlocal = stmt_Global
 
     def stmt_Assign(self, node: gast.Assign) -> None:
-        if (len(node.targets) == 1 and isinstance(node.targets[0], (gast.Tuple, gast.List))
-                and isinstance(node.value, (gast.Tuple, gast.List))
-                and len(node.targets[0].elts) == len(node.value.elts)
-                and not any(isinstance(e, gast.Starred)
-                            for e in node.targets[0].elts + node.value.elts)):
-            values = [self.expr(e) for e in node.value.elts]
-            for target, value in zip(node.targets[0].elts, values):
-                self.assign(target, value)
-            return
         value = self.expr(node.value)
         for target in node.targets:
             self.assign(target, value)
@@ -454,6 +445,8 @@ class Lowerer:
         if isinstance(value, Value):
             if not value.hint:
                 value.hint = _hint(name)
+            elif value.hint != _hint(name) and not name.startswith("."):
+                value = self.builder.value("copy", [value], hint=name)  # ``y = x``
         elif isinstance(value, Const) and not name.startswith("."):
             value = self.builder.value("const", attrs={"value": value.value}, hint=name)
         elif isinstance(value, Global):
