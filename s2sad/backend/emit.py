@@ -59,6 +59,13 @@ def literal(value: Any) -> ast.expr:
     return ast.Constant(value)
 
 
+def _bare(node: ast.expr) -> str:
+    """An expression's text; a tuple of two or more without its parentheses."""
+    if isinstance(node, ast.Tuple) and len(node.elts) > 1:
+        return ", ".join(_unparse(ast.fix_missing_locations(e)) for e in node.elts)
+    return _unparse(ast.fix_missing_locations(node))
+
+
 def is_literal(value: Any) -> bool:
     if isinstance(value, tuple):
         return all(is_literal(v) for v in value)
@@ -197,13 +204,13 @@ class Emitter:
             self.write(depth, f"# {text}")
 
     def statement(self, depth: int, node: ast.stmt) -> None:
-        text = _unparse(ast.fix_missing_locations(node))
-        value = getattr(node, "value", None)
-        if isinstance(node, (ast.Assign, ast.Return)) and isinstance(value, ast.Tuple) \
-                and len(value.elts) > 1:
-            # ``a, b = b, a`` and ``return x, y`` read better without the parentheses.
-            head = text[:len(text) - len(_unparse(value))]
-            text = head + ", ".join(_unparse(e) for e in value.elts)
+        # ``a, b = b, a`` and ``return x, y`` print without parentheses on every Python.
+        if isinstance(node, ast.Assign):
+            text = " = ".join(_bare(part) for part in node.targets + [node.value])
+        elif isinstance(node, ast.Return) and node.value is not None:
+            text = "return " + _bare(node.value)
+        else:
+            text = _unparse(ast.fix_missing_locations(node))
         for line in text.splitlines():
             self.write(depth, line)
 
@@ -328,9 +335,7 @@ class Emitter:
                 return self.target(targets[p])
             return ast.Tuple([pattern(x) for x in p], ast.Store())
 
-        target = _unparse(pattern(op.attrs["target"]))
-        if isinstance(op.attrs["target"], tuple) and target.startswith("("):
-            target = target[1:-1]
+        target = _bare(pattern(op.attrs["target"]))
         self.comment(depth, op)
         self.write(depth, f"for {target} in {_unparse(self.expr(op.operands[0]))}:")
         self.block(depth + 1, stmt.body)
