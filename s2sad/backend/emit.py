@@ -247,6 +247,10 @@ class Emitter:
             target = ast.Subscript(self.expr(o[0]), self.index(o[1]), ast.Store())
             self.statement(depth, ast.Assign([target], self.expr(o[2])))
             self.rebind(depth, op.results[0], o[0])
+        elif code == "append":
+            call = ast.Call(ast.Attribute(self.expr(o[0]), "append", ast.Load()), [self.expr(o[1])], [])
+            self.statement(depth, ast.Expr(call))
+            self.rebind(depth, op.results[0], o[0])
         elif code == "setattr":
             target = ast.Attribute(self.expr(o[0]), op.attrs["name"], ast.Store())
             self.statement(depth, ast.Assign([target], self.expr(o[1])))

@@ -25,7 +25,7 @@ from ..ir import UNDEF, Function, Op, Operand, Region, Value
 from ..ir.nodes import TERMINATORS
 
 # Ops that print as statements even when their single result is used once.
-_NEVER_FOLDED = {"if", "for", "while", "unpack", "setitem", "setattr", "assert", "raise",
+_NEVER_FOLDED = {"if", "for", "while", "unpack", "setitem", "setattr", "append", "assert", "raise",
                  "yield", "return", "const", "copy"}
 
 

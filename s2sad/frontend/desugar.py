@@ -2,7 +2,8 @@
 simpler statements.
 
 - :func:`assigned_names`: the local variables a block (re)binds, including arrays updated
-  through ``y[i] = ...`` and ``self.w = ...`` (the lowering rebinds those in SSA);
+  through ``y[i] = ...``, objects through ``self.w = ...`` and lists through
+  ``xs.append(v)`` (the lowering rebinds those in SSA);
 - :func:`jumps`: which of ``break``/``continue``/``return`` a statement can perform;
 - :func:`hoist_exits`: ``if c: ...; return a`` followed by more statements becomes
   ``if c: ...; return a`` ``else: <the rest>``, so early exits need no flags in the
@@ -64,8 +65,21 @@ def assigned_names(stmts: Iterable[gast.stmt]) -> List[str]:
                 _target_names(node.target, found)
             elif isinstance(node, gast.NamedExpr):
                 _target_names(node.target, found)
+            elif is_append(node):
+                found.append(node.value.func.value.id)
     seen: Set[str] = set()
     return [n for n in found if not (n in seen or seen.add(n))]
+
+
+def is_append(stmt: gast.AST) -> bool:
+    """Whether ``stmt`` is ``name.append(value)`` on its own: the list ``name`` is rebound
+    in SSA (the lowering's ``append`` op), so loops carry it like any other variable."""
+    if not isinstance(stmt, gast.Expr) or not isinstance(stmt.value, gast.Call):
+        return False
+    call = stmt.value
+    return (isinstance(call.func, gast.Attribute) and call.func.attr == "append"
+            and isinstance(call.func.value, gast.Name) and len(call.args) == 1
+            and not call.keywords and not isinstance(call.args[0], gast.Starred))
 
 
 def jumps(stmt: gast.stmt) -> Set[str]:

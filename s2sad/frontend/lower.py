@@ -22,7 +22,7 @@ import gast
 from ..errors import DifferentiationError, UndefinedNameError, UnsupportedSyntaxError
 from ..ir import UNDEF, Builder, Const, Function, Global, Loc, Operand, Param, Region, Value
 from ..ir import nodes
-from .desugar import assigned_names, hoist_exits, jumps
+from .desugar import assigned_names, hoist_exits, is_append, jumps
 from .resolve import Resolver
 from .source import ParsedFunction
 
@@ -421,6 +421,12 @@ class Lowerer:
     def stmt_Expr(self, node: gast.Expr) -> None:
         if isinstance(node.value, gast.Constant):
             return  # a docstring or a bare literal does nothing
+        if is_append(node) and node.value.func.value.id in self.locals:
+            target = node.value.func.value
+            items = self.expr(target)
+            value = self.expr(node.value.args[0])
+            self.rebind(target, self.builder.value("append", [items, value]))
+            return
         self.expr(node.value)
 
     def stmt_Pass(self, node: gast.Pass) -> None:
