@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import linecache
 import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
@@ -103,7 +104,7 @@ class Emitter:
             self.namespace[default_name] = next(p.default for p in func.params
                                                 if p.name == param)
         self.lines: List[str] = []
-        self.last_line: Optional[int] = None
+        self.last_line: Optional[tuple] = None
 
     # -- expressions ------------------------------------------------------------------
     def expr(self, operand: Operand) -> ast.expr:
@@ -196,12 +197,17 @@ class Emitter:
         self.lines.append("    " * depth + text)
 
     def comment(self, depth: int, op: Op) -> None:
-        if not self.comments or op.loc is None or op.loc.line == self.last_line:
+        """Before the first line a user's line produced (in each sweep), quote it."""
+        if not self.comments or op.loc is None or op.attrs.get("quiet"):
             return
-        self.last_line = op.loc.line
-        text = self.func.source_lines.get(op.loc.line, "").strip()
+        key = (op.loc.filename, op.loc.line, bool(op.attrs.get("adjoint")))
+        if key == self.last_line:
+            return
+        self.last_line = key
+        text = linecache.getline(op.loc.filename, op.loc.line).strip()
         if text:
-            self.write(depth, f"# {text}")
+            prefix = "adjoint of: " if op.attrs.get("adjoint") else ""
+            self.write(depth, f"# {prefix}{text}")
 
     def statement(self, depth: int, node: ast.stmt) -> None:
         # ``a, b = b, a`` and ``return x, y`` print without parentheses on every Python.
@@ -382,6 +388,8 @@ class Emitter:
 
     def emit(self) -> Emitted:
         self.write(0, f"def {self.name}({self.signature()}):")
+        for line in self.func.header:
+            self.write(1, f"# {line}" if line else "#")
         self.block(1, self.lowered.body)
         return Emitted("\n".join(self.lines) + "\n", self.name, self.namespace)
 

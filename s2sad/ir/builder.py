@@ -9,18 +9,37 @@ import operator
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
-from .nodes import BINARY, UNARY, Const, Loc, Op, Operand, Region, Value
+from .nodes import Const, Loc, Op, Operand, Region, Value
 
 _FOLDABLE_BINARY = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul,
     "truediv": operator.truediv, "floordiv": operator.floordiv, "mod": operator.mod,
+    "pow": operator.pow, "eq": operator.eq, "ne": operator.ne, "lt": operator.lt,
+    "le": operator.le, "gt": operator.gt, "ge": operator.ge, "is": operator.is_,
+    "isnot": operator.is_not,
 }
 _FOLDABLE_UNARY = {"neg": operator.neg, "pos": operator.pos, "not": operator.not_}
-_NUMBER = (bool, int, float, complex)
+_LITERAL = (bool, int, float, complex, type(None))
 
 
-def _number(operand: Operand) -> bool:
-    return isinstance(operand, Const) and type(operand.value) in _NUMBER
+def fold(opcode: str, operands: Sequence[Operand], attrs: Dict[str, Any]) -> Optional[Const]:
+    """The literal an op on literals computes, or None (also when it would raise)."""
+    if opcode == "tuple" and all(isinstance(o, Const) for o in operands):
+        return Const(tuple(o.value for o in operands))
+    if not operands or not all(isinstance(o, Const) and type(o.value) in _LITERAL
+                               for o in operands):
+        return None
+    values = [o.value for o in operands]
+    try:
+        if opcode in _FOLDABLE_UNARY and len(values) == 1:
+            return Const(_FOLDABLE_UNARY[opcode](values[0]))
+        if opcode in _FOLDABLE_BINARY and len(values) == 2 and not attrs.get("inplace"):
+            if opcode == "pow" and abs(values[1]) > 64:
+                return None  # keep huge powers out of the source
+            return Const(_FOLDABLE_BINARY[opcode](*values))
+    except (ArithmeticError, ValueError, TypeError):
+        return None  # leave it to raise at run time, as the user's code would
+    return None
 
 
 class Builder:
@@ -65,23 +84,10 @@ class Builder:
     def value(self, opcode: str, operands: Sequence[Operand] = (),
               attrs: Optional[Dict[str, Any]] = None, hint: str = "") -> Operand:
         """Append a one-result op, or fold it to a literal; return the result."""
-        folded = self._fold(opcode, list(operands), attrs or {})
+        folded = fold(opcode, list(operands), attrs or {})
         if folded is not None:
             return folded
         return self.op(opcode, operands, 1, attrs, hints=[hint]).result
-
-    def _fold(self, opcode: str, operands: List[Operand], attrs: Dict[str, Any]) -> Optional[Const]:
-        if opcode in _FOLDABLE_UNARY and _number(operands[0]):
-            return Const(_FOLDABLE_UNARY[opcode](operands[0].value))
-        if (opcode in _FOLDABLE_BINARY and not attrs.get("inplace")
-                and all(_number(o) for o in operands)):
-            try:
-                return Const(_FOLDABLE_BINARY[opcode](operands[0].value, operands[1].value))
-            except (ArithmeticError, ValueError):
-                return None  # leave it to raise at run time, as the user's code would
-        if opcode == "tuple" and all(isinstance(o, Const) for o in operands):
-            return Const(tuple(o.value for o in operands))
-        return None
 
     def terminate(self, opcode: str, operands: Sequence[Operand] = ()) -> Op:
         """Append a ``yield`` or ``return``."""
@@ -90,4 +96,4 @@ class Builder:
         return op
 
 
-__all__ = ["Builder", "BINARY", "UNARY"]
+__all__ = ["Builder", "fold"]

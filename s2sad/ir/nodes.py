@@ -204,6 +204,7 @@ class Function:
         # The user's source text by line number, for comments in generated code.
         self.source_lines: Dict[int, str] = dict(source_lines or {})
         self.qualname = qualname or name
+        self.header: List[str] = []  # comment lines printed at the top of generated code
 
     def walk(self) -> Iterator[Op]:
         return self.body.walk()

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from typing import List, Set
 
-from ..ir import Function, Op, Region, Value
+from ..ir import Function, Global, Op, Region, Value
+from ..rules import is_pure_call, lookup, method_key
 from ..ir.nodes import has_effects
+
+
+def _effects(op: Op) -> bool:
+    """Whether the op may change state; calls to functions known to be pure do not."""
+    if op.opcode == "call" and isinstance(op.operands[0], Global):
+        return not is_pure_call(op.operands[0].obj)
+    if op.opcode == "method" and lookup(method_key(op.attrs["name"])) is not None:
+        return not lookup(method_key(op.attrs["name"])).pure
+    return has_effects(op)
 
 
 def _carried_args(op: Op, k: int) -> List[Value]:
@@ -57,7 +67,7 @@ class _Liveness:
             self.mark(op.operands)
             return True
         if not op.regions:
-            if has_effects(op) or any(r in self.values for r in op.results):
+            if _effects(op) or any(r in self.values for r in op.results):
                 self.mark_op(op)
                 self.mark(op.operands)
             return id(op) in self.ops

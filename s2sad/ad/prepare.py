@@ -1,0 +1,183 @@
+"""Preparing IR for differentiation: takes a lowered Function and the parameters to
+differentiate, gives (in place) a Function the AD transforms handle directly.
+
+- **Inlining.** Calls to the user's own Python functions that carry a derivative are
+  replaced by the callee's body, so they are differentiated with the caller (keyword and
+  default arguments bound as Python would). Recursion is reported, not unrolled forever.
+- **In-place arithmetic** (``x += y``) becomes plain arithmetic: the derivative code never
+  changes an array the user passed in.
+- **Loops over arrays** (``for x in xs``, ``enumerate``, ``zip``, ``reversed``) whose items
+  carry a derivative become loops over indices (``for k in range(len(xs)): x = xs[k]``), so
+  an item's adjoint lands in its place of ``xs``.
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+from typing import Dict, List, Optional, Tuple
+
+from ..errors import DifferentiationError
+from ..frontend import lower
+from ..ir import Builder, Const, Function, Global, Op, Operand, Region, Value
+from ..ir.inline import bind, clone_ops, split_call, substitute
+from ..rules import lookup
+from .activity import Activity
+
+MAX_INLINE_ROUNDS = 32
+
+
+def _user_function(operand: Operand) -> bool:
+    return (isinstance(operand, Global) and inspect.isfunction(operand.obj)
+            and lookup(operand.obj) is None)
+
+
+def _walk_with_regions(region: Region):
+    for op in list(region.ops):
+        yield region, op
+        for inner in op.regions:
+            yield from _walk_with_regions(inner)
+
+
+def inline_user_calls(func: Function, wrt: List[int]) -> None:
+    """Inline every call to a user function that receives an active argument."""
+    for _ in range(MAX_INLINE_ROUNDS):
+        activity = Activity(func, wrt)
+        sites = [(region, op) for region, op in _walk_with_regions(func.body)
+                 if op.opcode == "call" and _user_function(op.operands[0])
+                 and any(activity.is_varied(o) for o in op.operands[1:])]
+        if not sites:
+            return
+        for region, op in sites:
+            _inline_call(region, op)
+    op = sites[0][1]
+    raise DifferentiationError(
+        f"{op.operands[0].dotted} calls itself (directly or through other functions) more "
+        f"than {MAX_INLINE_ROUNDS} levels deep", op.loc.filename, op.loc.line,
+        "write the recursion as a loop, or register a derivative rule for the function")
+
+
+def _inline_call(region: Region, op: Op) -> None:
+    callee = lower(op.operands[0].obj)
+    builder = Builder(op.loc)
+    staging = Region()
+    with builder.region(staging):
+        positional, keywords = split_call(op, 1)
+        mapping = bind(callee, positional, keywords, builder)
+        body = callee.body.ops
+        mapping = dict(mapping)
+        staging.ops.extend(clone_ops(body[:-1], mapping))
+        returned = substitute(body[-1].operands[0], mapping)
+        staging.ops.append(Op("copy", [returned], op.results, {}, (), op.loc))
+    index = region.ops.index(op)
+    region.ops[index:index + 1] = staging.ops
+
+
+def remove_inplace(func: Function) -> None:
+    """``x += y`` computes ``x + y`` into a new value instead of changing ``x``."""
+    for op in func.walk():
+        op.attrs.pop("inplace", None)
+
+
+def _call(builder: Builder, fn, *operands: Operand) -> Operand:
+    return builder.value("call", [Global((fn.__name__,), fn, "builtin"), *operands],
+                         attrs={"kwnames": ()})
+
+
+def _sequences(iterable: Operand, defs: Dict[Value, Op]) -> Optional[Tuple[str, List[Operand]]]:
+    """How a loop's iterable walks its sequences: ``("plain"|"enumerate"|"zip"|
+    "reversed", sequences)``, or None when it is something else."""
+    producer = defs.get(iterable) if isinstance(iterable, Value) else None
+    if producer is not None and producer.opcode == "call" and not producer.attrs.get("kwnames") \
+            and isinstance(producer.operands[0], Global):
+        fn = producer.operands[0].obj
+        for name in ("enumerate", "zip", "reversed"):
+            if fn is getattr(builtins, name):
+                return name, list(producer.operands[1:])
+        if fn is builtins.range:
+            return None
+    return "plain", [iterable]
+
+
+def index_loops(func: Function, wrt: List[int]) -> None:
+    """Rewrite loops whose items carry a derivative into loops over indices."""
+    activity = Activity(func, wrt)
+    defs = {r: op for op in func.walk() for r in op.results}
+    for region, op in list(_walk_with_regions(func.body)):
+        if op.opcode != "for":
+            continue
+        targets = op.regions[0].args[:op.attrs["ntargets"]]
+        if not any(activity.is_varied(t) for t in targets):
+            continue
+        found = _sequences(op.operands[0], defs)
+        if found is None:
+            continue
+        kind, sequences = found
+        if kind == "enumerate" and len(sequences) != 1:
+            raise DifferentiationError("enumerate with a start is not differentiable here",
+                                       op.loc.filename, op.loc.line,
+                                       "add the start to the index inside the loop")
+        _index_loop(region, op, kind, sequences)
+
+
+def _index_loop(region: Region, op: Op, kind: str, sequences: List[Operand]) -> None:
+    builder = Builder(op.loc)
+    before = Region()
+    with builder.region(before):
+        lengths = [_call(builder, len, s) for s in sequences]
+        length = lengths[0] if len(lengths) == 1 else _call(builder, min, *lengths)
+        indices = _call(builder, range, length)
+    body = op.regions[0]
+    ntargets = op.attrs["ntargets"]
+    old_targets = body.args[:ntargets]
+    k = Value("k")
+    start = Region()
+    with builder.region(start):
+        if kind == "reversed":
+            last = builder.value("sub", [length, Const(1)])
+            items = [builder.value("getitem", [sequences[0], builder.value("sub", [last, k])])]
+        else:
+            items = [builder.value("getitem", [s, k]) for s in sequences]
+        if kind == "enumerate":
+            items = [k] + items
+        values = _match(builder, op.attrs["target"], items, old_targets)
+    mapping = dict(zip(old_targets, values))
+    for inner in body.walk():
+        inner.operands = [substitute(o, mapping) for o in inner.operands]
+    body.ops[0:0] = start.ops
+    body.args[:ntargets] = [k]
+    op.attrs.update(target=0, ntargets=1)
+    op.operands[0] = indices
+    index = region.ops.index(op)
+    region.ops[index:index] = before.ops
+
+
+def _match(builder: Builder, pattern, items: List[Operand], targets: List[Value]) -> List[Operand]:
+    """The value each target of ``pattern`` takes, matched against ``items`` (the loop's
+    item, or the parts of the tuple enumerate/zip would make); keeps the user's names."""
+    values: List[Operand] = [Const(None)] * len(targets)
+
+    def visit(p, operand: Operand) -> None:
+        if isinstance(p, int):
+            if isinstance(operand, Value) and not operand.hint:
+                operand.hint = targets[p].hint
+            values[p] = operand
+            return
+        parts = builder.op("unpack", [operand], len(p),
+                           attrs={"count": len(p), "star": None}).results
+        for sub, part in zip(p, parts):
+            visit(sub, part)
+
+    if isinstance(pattern, tuple) and len(items) > 1 and len(pattern) == len(items):
+        for sub, item in zip(pattern, items):
+            visit(sub, item)
+    else:
+        visit(pattern, items[0] if len(items) == 1 else builder.value("tuple", items))
+    return values
+
+
+def prepare_for_ad(func: Function, wrt: List[int]) -> Function:
+    """All of the above, in order."""
+    inline_user_calls(func, wrt)
+    remove_inplace(func)
+    index_loops(func, wrt)
+    return func

@@ -1,0 +1,566 @@
+"""Reverse mode: takes a Function and the parameters to differentiate, gives (in place) a
+Function that returns ``(value, gradient)`` and takes the output's adjoint as ``seed``.
+
+The body becomes a *primal sweep* (the user's ops) followed by an *adjoint sweep* (their
+adjoints in reverse order). A value used on several paths gets the sum of its partial
+adjoints: the first contribution assigns, later ones add.
+
+Control flow keeps its shape. The adjoint of an ``if`` is an ``if`` on the same condition
+running the adjoint of the branch taken; the adjoint of a loop is a loop running the
+adjoints of the iterations backwards, ``count`` times, carrying the adjoints of the loop's
+carried values and of the outer values the body reads.
+
+Values the adjoint sweep needs (*residuals*) travel from where the primal computed them:
+at the top level they are simply still there; out of a branch they leave as extra results
+of its ``if``; out of a loop body they are pushed on a tape (a list) at the end of each
+iteration and popped at the start of the matching adjoint iteration. Residuals are found
+after the adjoint is built and simplified, so only what the final code reads travels.
+
+In-place stores are undone in the adjoint sweep (``y[i] = v`` saves the old element and
+puts it back), so every value the adjoint reads is what the primal saw, and the arrays the
+user passed in come back unchanged.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Set
+
+from ..errors import DifferentiationError
+from ..ir import UNDEF, Builder, Const, Function, Global, Op, Operand, Param, Region, Value
+from ..ir.inline import bind, inline, split_call
+from ..ir.nodes import KEYWORD_ONLY
+from ..passes.dce import eliminate_dead_code
+from ..passes.kinds import ARRAY, OTHER, SCALAR, Kinds, remove_scalar_unbroadcast
+from ..passes.simplify import simplify
+from .. import runtime
+from .activity import Activity, callee_rule
+from .templates import lowered_template
+
+
+def helper(name: str) -> Global:
+    """A runtime helper as an operand (generated code calls it by this name)."""
+    return Global((name,), getattr(runtime, name), "global")
+
+
+class Frame:
+    """A primal region whose adjoint is being built, and how its residuals travel."""
+
+    def __init__(self, region: Region, kind: str, parent: Optional["Frame"],
+                 owner: Optional[Op] = None, branch: int = 0):
+        self.region = region
+        self.kind = kind          # "top", "branch" or "loop"
+        self.parent = parent
+        self.owner = owner        # the if or loop op whose region this is
+        self.branch = branch      # which region of the if
+        self.transported: Dict[Value, Operand] = {}
+        self.pushed: List[Value] = []
+        self.popped: List[Value] = []
+        self.adjoint: Optional[Region] = None  # the adjoint region mirroring this one
+
+
+class ReverseMode:
+    """Builds the adjoint of one function. Use :func:`reverse_mode`."""
+
+    def __init__(self, func: Function, wrt: List[int], param_kinds: Dict[Value, str],
+                 seed_name: str):
+        self.func = func
+        self.wrt = wrt
+        self.activity = Activity(func, wrt)
+        self.kinds = Kinds(func, param_kinds)
+        self.builder = Builder(func.loc)
+        self.adj: Dict[Value, Operand] = {}
+        self.owned: Set[Value] = set()
+        self.frames: Dict[int, Frame] = {}   # id(adjoint region) -> the frame it mirrors
+        self.defs: Dict[Value, Op] = {r: op for op in func.walk() for r in op.results}
+        self.tape: Optional[Value] = None
+        self.seed_name = seed_name
+
+    # -- adjoint bookkeeping ----------------------------------------------------------
+    def active(self, operand: object) -> bool:
+        return self.activity.active(operand)
+
+    def kind(self, operand: Operand) -> str:
+        return self.kinds(operand)
+
+    def zero(self, value: Operand) -> Operand:
+        if self.kind(value) == SCALAR:
+            return Const(0.0)
+        zero = self.builder.value("call", [helper("zeros_like"), value], attrs={"kwnames": ()})
+        self.owned.add(zero)
+        return zero
+
+    def contribute(self, value: Operand, contribution: Operand) -> None:
+        """Add ``contribution`` to the adjoint of ``value``."""
+        if not self.active(value) or contribution == Const(None) or contribution is UNDEF:
+            return
+        current = self.adj.get(value)
+        if current is None:
+            if isinstance(contribution, Value) and not contribution.hint and value.hint:
+                contribution.hint = "b" + value.hint
+            self.owned.discard(contribution)  # it may now stand for two adjoints
+            self.adj[value] = contribution
+            return
+        if self.kind(value) in (SCALAR, ARRAY):
+            total = self.builder.value("add", [current, contribution], hint=self.hint(value))
+        else:
+            total = self.call("accumulate", current, contribution, hint=self.hint(value))
+        self.owned.add(total)
+        self.adj[value] = total
+
+    @staticmethod
+    def hint(value: Value) -> str:
+        return "b" + value.hint if value.hint else ""
+
+    def call(self, name: str, *operands: Operand, hint: str = "") -> Operand:
+        return self.builder.value("call", [helper(name), *operands], attrs={"kwnames": ()},
+                                  hint=hint)
+
+    def owned_buffer(self, value: Value) -> Operand:
+        """The adjoint of ``value`` as a buffer this code may update in place."""
+        current = self.adj.get(value)
+        if current is None:
+            return self.zero(value)
+        if current in self.owned:
+            return current
+        copy = self.call("owned_copy", current, hint=self.hint(value))
+        self.owned.add(copy)
+        return copy
+
+    def simple_index(self, index: Operand) -> bool:
+        """Whether ``index`` is made of ints and slices (no fancy indexing)."""
+        if isinstance(index, Const):
+            values = index.value if isinstance(index.value, tuple) else (index.value,)
+            return all(isinstance(v, int) or v is None or v is Ellipsis for v in values)
+        if isinstance(index, Value):
+            producer = self.defs.get(index)
+            if producer is not None and producer.opcode == "slice":
+                return True
+            if producer is not None and producer.opcode == "tuple":
+                return all(self.simple_index(o) for o in producer.operands)
+            return self.kind(index) == SCALAR
+        return False
+
+    def contribute_at(self, value: Operand, index: Operand, contribution: Operand) -> None:
+        """Add ``contribution`` to ``adjoint(value)[index]``, in place."""
+        if not self.active(value) or contribution == Const(None):
+            return
+        buffer = self.owned_buffer(value)
+        if self.simple_index(index) and self.kind(value) == ARRAY:
+            part = self.builder.value("getitem", [buffer, index])
+            total = self.builder.value("add", [part, contribution])
+            updated = self.builder.value("setitem", [buffer, index, total], hint=self.hint(value))
+        else:
+            updated = self.call("add_at", buffer, index, contribution, hint=self.hint(value))
+        self.owned.add(updated)
+        self.adj[value] = updated
+
+    # -- the function -----------------------------------------------------------------
+    def run(self) -> Function:
+        func = self.func
+        body = func.body
+        ret = body.ops.pop()
+        result = ret.operands[0]
+        if isinstance(result, Value) and not result.hint:
+            result.hint = "value"
+        seed = Value(self.seed_name)
+        func.params.append(Param(self.seed_name, KEYWORD_ONLY, seed, 1.0))
+        body.args.append(seed)
+        adjoint = Region()
+        top = Frame(body, "top", None)
+        self.frames[id(adjoint)] = top
+        with self.builder.at(ret.loc), self.builder.region(adjoint):
+            if self.active(result):
+                self.contribute(result, seed)
+            self.block(body, top)
+            grads = [self.gradient(func.params[i]) for i in self.wrt]
+            grad = grads[0] if len(grads) == 1 else self.builder.value("tuple", grads)
+            output = self.builder.value("tuple", [result, grad])
+            self.builder.terminate("return", [output])
+        adjoint_ops = {id(op) for op in adjoint.ops}
+        body.ops.extend(adjoint.ops)
+        self.simplify(seed, result)
+        self.transport_residuals([op for op in body.ops if id(op) in adjoint_ops])
+        return func
+
+    # -- after the adjoint is built ---------------------------------------------------
+    def simplify(self, seed: Value, result: Operand) -> None:
+        """Drop helpers scalar code does not need, then everything left unused."""
+        params = {p.value: self.kind(p.value) for p in self.func.params}
+        params[seed] = self.kind(result)
+        simplify(self.func)
+        remove_scalar_unbroadcast(self.func, Kinds(self.func, params))
+        simplify(self.func)
+        eliminate_dead_code(self.func)
+
+    def transport_residuals(self, adjoint_ops: List[Op]) -> None:
+        """Make every primal value the adjoint sweep reads available where it reads it."""
+        region_of: Dict[Value, Region] = {}
+
+        def record(region: Region) -> None:
+            for arg in region.args:
+                region_of[arg] = region
+            for op in region.ops:
+                for r in op.results:
+                    region_of[r] = region
+                for inner in op.regions:
+                    record(inner)
+
+        record(self.func.body)
+        frame_of = {id(f.region): f for f in self.frames.values() if f.kind != "top"}
+
+        def resolve(operand: Operand) -> Operand:
+            if isinstance(operand, Value):
+                region = region_of.get(operand)
+                frame = frame_of.get(id(region)) if region is not None else None
+                if frame is not None:
+                    return self.transport(frame, operand)
+            return operand
+
+        def walk(ops: List[Op]) -> None:
+            for op in ops:
+                op.operands = [resolve(o) for o in op.operands]
+                op.attrs["adjoint"] = True  # the emitter labels these lines
+                for region in op.regions:
+                    walk(region.ops)
+
+        walk(adjoint_ops)
+        for adjoint_region_id, frame in self.frames.items():
+            if frame.kind == "loop" and frame.pushed:
+                self.tape_frame(frame)
+
+    def transport(self, frame: Frame, value: Value) -> Operand:
+        """``value`` (defined in ``frame``'s primal region) as read by its adjoint region."""
+        if frame.kind == "top":
+            return value
+        if value in frame.transported:
+            return frame.transported[value]
+        if frame.kind == "branch":
+            owner = frame.owner
+            exported = Value(value.hint)
+            owner.results.append(exported)
+            for index, region in enumerate(owner.regions):  # None: defined on both paths
+                region.ops[-1].operands.append(value if index == frame.branch else Const(None))
+            found = self.transport(frame.parent, exported)
+        else:
+            found = Value(value.hint)
+            frame.pushed.append(value)
+            frame.popped.append(found)
+        frame.transported[value] = found
+        return found
+
+    def tape_frame(self, frame: Frame) -> None:
+        """Push a loop body's residuals at the end of each iteration; pop them at the start
+        of the matching adjoint iteration."""
+        loc = frame.owner.loc
+        if self.tape is None:
+            self.tape = Value("tape")
+            self.func.body.ops.insert(0, Op("list", [], [self.tape], {"quiet": True}, (),
+                                            self.func.loc))
+        body = frame.region
+        pushes: List[Op] = []
+        if len(frame.pushed) == 1:
+            packed: Operand = frame.pushed[0]
+        else:
+            packed = Value("")
+            pushes.append(Op("tuple", list(frame.pushed), [packed], {"quiet": True}, (), loc))
+        pushes.append(Op("method", [self.tape, packed], [Value("")],
+                         {"name": "append", "kwnames": (), "quiet": True}, (), loc))
+        body.ops[-1:-1] = pushes
+        popped = Value("") if len(frame.popped) > 1 else frame.popped[0]
+        pops = [Op("method", [self.tape], [popped],
+                   {"name": "pop", "kwnames": (), "quiet": True, "adjoint": True}, (), loc)]
+        if len(frame.popped) > 1:
+            pops.append(Op("unpack", [popped], list(frame.popped),
+                           {"count": len(frame.popped), "star": None, "quiet": True,
+                            "adjoint": True}, (), loc))
+        frame.adjoint.ops[0:0] = pops
+
+    def gradient(self, param: Param) -> Operand:
+        value = param.value
+        grad = self.adj.get(value)
+        if grad is None:
+            return self.zero(value)
+        if self.kind(value) == OTHER:
+            return self.call("structure", grad, value, hint="b" + param.name)
+        return grad
+
+    def block(self, region: Region, frame: Frame) -> None:
+        """The adjoints of a region's ops, in reverse order, into the current region."""
+        for index in range(len(region.ops) - 1, -1, -1):
+            op = region.ops[index]
+            if op.opcode in ("yield", "return"):
+                continue
+            with self.builder.at(op.loc):
+                self.op(op, region, frame)
+
+    # -- one op -----------------------------------------------------------------------
+    def op(self, op: Op, region: Region, frame: Frame) -> None:
+        code = op.opcode
+        if code == "if":
+            return self.if_(op, frame)
+        if code in ("for", "while"):
+            return self.loop(op, frame)
+        if code == "setitem":
+            return self.setitem(op, region)
+        if code == "append":
+            return self.append(op)
+        if code == "unpack":
+            return self.unpack(op)
+        if not op.results:
+            return
+        g = self.adj.pop(op.results[0], None)
+        if g is None or not any(self.active(o) for o in op.operands):
+            return
+        if code == "copy":
+            self.contribute(op.operands[0], g)
+        elif code in ("tuple", "list"):
+            for i, operand in enumerate(op.operands):
+                if self.active(operand):
+                    self.contribute(operand, self.builder.value("getitem", [g, Const(i)]))
+        elif code == "dict":
+            for key, operand in zip(op.operands[0::2], op.operands[1::2]):
+                if self.active(operand):
+                    self.contribute(operand, self.builder.value("getitem", [g, key]))
+        elif code == "getitem":
+            self.contribute_at(op.operands[0], op.operands[1], g)
+        else:
+            self.primitive(op, g)
+
+    def primitive(self, op: Op, g: Operand) -> None:
+        rule = callee_rule(op)
+        if rule is None:
+            raise self.no_rule(op)
+        if not rule.differentiable:
+            return
+        if op.opcode == "call":
+            positional, keywords = split_call(op, 1)
+        elif op.opcode == "method":
+            positional, keywords = split_call(op, 1)
+            positional = [op.operands[0]] + positional
+        else:
+            positional, keywords = list(op.operands), {}
+        operands = positional + list(keywords.values())
+        all_scalar = all(self.kind(o) == SCALAR for o in operands)
+        template = lowered_template(rule, all_scalar)
+        mapping = bind(template, positional, keywords, self.builder, skip=2)
+        mapping[template.params[0].value] = g
+        mapping[template.params[1].value] = op.results[0]
+        returned = inline(template, mapping, self.builder)
+        names = rule.operand_names(all_scalar)
+        adjoints = self.unpack_returned(returned, len(names))
+        by_name = {p.name: mapping[p.value] for p in template.params[2:]}
+        for name, adjoint in zip(names, adjoints):
+            self.contribute(by_name[name], adjoint)
+
+    def unpack_returned(self, returned: Operand, count: int) -> List[Operand]:
+        if count == 1:
+            return [returned]
+        producer = self.defs.get(returned) or self.producer(returned)
+        if producer is not None and producer.opcode == "tuple":
+            return list(producer.operands)
+        if isinstance(returned, Const) and isinstance(returned.value, tuple):
+            return [Const(v) for v in returned.value]
+        return [self.builder.value("getitem", [returned, Const(i)]) for i in range(count)]
+
+    def producer(self, value: Operand) -> Optional[Op]:
+        for op in reversed(self.builder.current.ops):
+            if value in op.results:
+                return op
+        return None
+
+    def no_rule(self, op: Op) -> DifferentiationError:
+        if op.opcode == "call":
+            what = repr(op.operands[0].dotted) if isinstance(op.operands[0], Global) \
+                else "this callable"
+        elif op.opcode == "method":
+            what = f"the method .{op.attrs['name']}()"
+        elif op.opcode == "getattr":
+            what = f"the attribute .{op.attrs['name']}"
+        else:
+            what = f"the operation {op.opcode}"
+        loc = op.loc
+        return DifferentiationError(
+            f"no derivative rule for {what}", loc.filename if loc else None,
+            loc.line if loc else None,
+            "register one with @s2sad.register_reverse, or mark it with "
+            "s2sad.nondifferentiable / s2sad.stop_gradient")
+
+    def unpack(self, op: Op) -> None:
+        grads = [self.adj.pop(r, None) for r in op.results]
+        if all(g is None for g in grads) or not self.active(op.operands[0]):
+            return
+        if op.attrs.get("star") is not None:
+            raise DifferentiationError("differentiating through starred unpacking",
+                                       op.loc.filename, op.loc.line,
+                                       "unpack the elements by position")
+        parts = [g if g is not None else self.zero(r) for g, r in zip(grads, op.results)]
+        self.contribute(op.operands[0], self.builder.value("list", parts))
+
+    def setitem(self, op: Op, region: Region) -> None:
+        container, index, value = op.operands
+        updated = op.results[0]
+        saved = Value("old")
+        region.ops.insert(region.ops.index(op),
+                          Op("call", [helper("save"), container, index], [saved],
+                             {"kwnames": ()}, (), op.loc))
+        self.defs[saved] = region.ops[region.ops.index(op) - 1]
+        g = self.adj.pop(updated, None)
+        if g is not None and self.active(value):
+            part = self.builder.value("getitem", [g, index])
+            self.contribute(value, self.call("unbroadcast", part, value))
+        if g is not None and self.active(container):
+            self.adj[updated] = g
+            buffer = self.owned_buffer(updated)
+            cleared = self.builder.value("setitem", [buffer, index, Const(0.0)],
+                                         hint=self.hint(container))
+            self.owned.add(cleared)
+            self.adj[container] = cleared
+            self.adj.pop(updated, None)
+        self.builder.op("setitem", [updated, index, saved], 1)  # put the old value back
+
+    def append(self, op: Op) -> None:
+        items, value = op.operands
+        g = self.adj.pop(op.results[0], None)
+        if g is None or not (self.active(value) or self.active(items)):
+            return
+        buffer = g if g in self.owned else self.call("owned_copy", g)
+        last = self.builder.value("method", [buffer], attrs={"name": "pop", "kwnames": ()})
+        self.contribute(value, last)
+        if self.active(items):
+            self.owned.add(buffer)
+            self.adj[items] = buffer
+
+    # -- control flow -----------------------------------------------------------------
+    def outer_uses(self, op: Op) -> List[Value]:
+        """Active values defined outside ``op`` that ops inside it read (in order)."""
+        inside: Set[Value] = set()
+        for region in op.regions:
+            inside.update(region.args)
+            for inner in region.walk():
+                inside.update(inner.results)
+                for r in inner.regions:
+                    inside.update(r.args)
+        found: Dict[Value, None] = {}
+        for region in op.regions:
+            for inner in region.walk():
+                for operand in inner.operands:
+                    if isinstance(operand, Value) and operand not in inside \
+                            and self.active(operand):
+                        found[operand] = None
+        return list(found)
+
+    def if_(self, op: Op, frame: Frame) -> None:
+        grads = [self.adj.pop(r, None) for r in op.results]
+        outer = self.outer_uses(op)
+        if all(g is None for g in grads) and not outer:
+            return
+        before = dict(self.adj)
+        cond = op.operands[0]
+        regions: List[Region] = []
+        finals: List[Dict[Value, Operand]] = []
+        for index, primal in enumerate(op.regions):
+            region = Region()
+            branch = Frame(primal, "branch", frame, op, index)
+            self.frames[id(region)] = branch
+            self.adj = dict(before)
+            with self.builder.region(region):
+                for g, yielded in zip(grads, primal.ops[-1].operands):
+                    if g is not None:
+                        self.contribute(yielded, g)
+                self.block(primal, branch)
+            finals.append(self.adj)
+            regions.append(region)
+        self.adj = dict(before)
+        changed = [v for v in outer if any(f.get(v) is not before.get(v) for f in finals)]
+        for region, final in zip(regions, finals):
+            with self.builder.region(region):
+                outs = [final.get(v) if final.get(v) is not None else self.zero(v)
+                        for v in changed]
+                self.builder.terminate("yield", outs)
+        new = self.builder.op("if", [cond], len(changed), regions=regions,
+                              hints=[self.hint(v) for v in changed])
+        for v, result in zip(changed, new.results):
+            self.adj[v] = result
+            if self.kind(v) == ARRAY:
+                self.owned.discard(result)
+
+    def loop(self, op: Op, frame: Frame) -> None:
+        code = op.opcode
+        n = len(op.results)
+        body = op.regions[-1]
+        offset = op.attrs["ntargets"] if code == "for" else 0
+        args = body.args[offset:offset + n]
+        inits = op.operands[1:] if code == "for" else op.operands
+        carried = [k for k in range(n) if self.active(op.results[k]) or self.active(args[k])]
+        grads = {k: self.adj.pop(op.results[k], None) for k in carried}
+        outer = [v for v in self.outer_uses(op) if v not in args]
+        if all(g is None for g in grads.values()) and not any(v in self.adj for v in outer) \
+                and not outer:
+            return
+        count = self.count_iterations(op)
+        starts = [grads[k] if grads[k] is not None else self.zero(op.results[k]) for k in carried]
+        starts += [self.adj[v] if v in self.adj else self.zero(v) for v in outer]
+        region = Region([Value("_")] + [Value(self.hint(args[k])) for k in carried]
+                        + [Value(self.hint(v)) for v in outer])
+        inner = Frame(body, "loop", frame, op)
+        inner.adjoint = region
+        self.frames[id(region)] = inner
+        before = dict(self.adj)
+        with self.builder.region(region):
+            carried_adj = region.args[1:1 + len(carried)]
+            self.adj = {v: a for v, a in zip(outer, region.args[1 + len(carried):])}
+            for arg in region.args[1:]:
+                if self.kind(arg) == ARRAY:
+                    self.owned.discard(arg)
+            for k, g in zip(carried, carried_adj):
+                self.contribute(body.ops[-1].operands[k], g)
+            self.block(body, inner)
+            nexts = [self.adj.get(args[k]) if self.adj.get(args[k]) is not None
+                     else self.zero(args[k]) for k in carried]
+            nexts += [self.adj.get(v) for v in outer]
+            self.builder.terminate("yield", nexts)
+        self.adj = before
+        iterations = self.builder.value("call", [Global(("range",), range, "builtin"), count],
+                                        attrs={"kwnames": ()})
+        new = self.builder.op("for", [iterations] + starts, len(carried) + len(outer),
+                              attrs={"target": 0, "ntargets": 1, "exit_flag": False},
+                              regions=[region],
+                              hints=[self.hint(args[k]) for k in carried]
+                              + [self.hint(v) for v in outer])
+        results = new.results
+        for v, result in zip(outer, results[len(carried):]):
+            self.adj[v] = result
+        for k, result in zip(carried, results[:len(carried)]):
+            self.contribute(inits[k], result)
+
+    def count_iterations(self, op: Op) -> Value:
+        """Give the primal loop a carried counter; return its final value."""
+        counter = Value("count")
+        count = Value("count")
+        body = op.regions[-1]
+        n = len(op.results)
+        step = Value("")
+        yield_op = body.ops[-1]
+        body.ops.insert(len(body.ops) - 1, Op("add", [counter, Const(1)], [step],
+                                               {"quiet": True}, (), yield_op.loc))
+        yield_op.operands.insert(n, step)
+        op.results.append(count)
+        if op.opcode == "for":
+            op.operands.append(Const(0))
+            body.args.append(counter)
+        else:
+            op.operands.append(Const(0))
+            body.args.append(counter)
+            op.regions[0].args.append(Value("count"))
+        self.defs[count] = op
+        self.kinds.kinds[count] = SCALAR
+        self.kinds.kinds[counter] = SCALAR
+        return count
+
+
+def reverse_mode(func: Function, wrt: List[int], param_kinds: Dict[Value, str],
+                 seed_name: str = "seed") -> Function:
+    """Turn ``func`` into its adjoint in place (see the module docstring)."""
+    return ReverseMode(func, wrt, param_kinds, seed_name).run()
+
+
+__all__ = ["reverse_mode"]

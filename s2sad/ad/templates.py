@@ -1,0 +1,20 @@
+"""Rule templates as IR: takes a rule, gives its template lowered once by the frontend."""
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+from ..ir import Function
+from ..rules import Rule
+
+_CACHE: Dict[Tuple[int, bool], Function] = {}
+
+
+def lowered_template(rule: Rule, all_scalar: bool) -> Function:
+    """The IR of the template ``rule`` uses for these operands (lowered once, cached)."""
+    from ..frontend import lower  # the frontend reads the template's source like any other
+
+    template = rule.template_for(all_scalar)
+    key = (id(template), all_scalar)
+    if key not in _CACHE:
+        _CACHE[key] = lower(template)
+    return _CACHE[key]

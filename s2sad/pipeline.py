@@ -1,0 +1,113 @@
+"""The compile pipeline: takes a Python function, what to differentiate and the kinds of its
+arguments, gives the derivative as IR, as Python source and as a live function.
+
+    lower -> inline the user's functions -> index loops over arrays -> reverse mode
+          -> simplify -> verify -> emit -> load
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
+
+import numpy as np
+
+from .ad.prepare import prepare_for_ad
+from .ad.reverse import reverse_mode
+from .backend import emit_function, load
+from .errors import DifferentiationError
+from .frontend import lower
+from .frontend.source import underlying_function
+from .ir import Function, verify
+from .ir.nodes import VAR_KEYWORD, VAR_POSITIONAL
+from .passes.kinds import ARRAY, OTHER, SCALAR, kind_of_type
+
+Wrt = Union[int, str, Tuple[Union[int, str], ...]]
+
+
+def wrt_indices(func: Function, wrt: Wrt) -> List[int]:
+    """Parameter positions for ``wrt`` (a position, a name, or a tuple of those)."""
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    names = [p.name for p in func.params]
+    indices = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise DifferentiationError(f"wrt must be a parameter position or name, got "
+                                       f"{item!r}", func.loc.filename, func.loc.line)
+        if isinstance(item, str):
+            if item not in names:
+                raise DifferentiationError(f"{func.name}() has no parameter {item!r} "
+                                           f"(its parameters: {', '.join(names)})",
+                                           func.loc.filename, func.loc.line)
+            index = names.index(item)
+        else:
+            index = item + len(names) if item < 0 else item
+            if not 0 <= index < len(names):
+                raise DifferentiationError(f"{func.name}() has no parameter at position "
+                                           f"{item} (it has {len(names)})",
+                                           func.loc.filename, func.loc.line)
+        if func.params[index].kind in (VAR_POSITIONAL, VAR_KEYWORD):
+            raise DifferentiationError(f"cannot differentiate with respect to "
+                                       f"*{func.params[index].name}",
+                                       func.loc.filename, func.loc.line,
+                                       "give the function named parameters")
+        indices.append(index)
+    return indices
+
+
+def kinds_from_annotations(fn: Callable[..., Any]) -> Dict[str, str]:
+    """Parameter kinds from annotations and defaults, for source shown before any call."""
+    kinds = {}
+    for name, param in inspect.signature(underlying_function(fn)).parameters.items():
+        annotation = param.annotation
+        if isinstance(annotation, type):
+            kinds[name] = kind_of_type(annotation)
+        elif isinstance(annotation, str) and annotation in ("float", "int"):
+            kinds[name] = SCALAR
+        elif isinstance(annotation, str) and annotation.endswith("ndarray"):
+            kinds[name] = ARRAY
+        elif param.default is not inspect.Parameter.empty:
+            kinds[name] = kind_of_type(type(param.default))
+        else:
+            kinds[name] = OTHER
+    return kinds
+
+
+def adjoint_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
+               optimize: bool = True) -> Tuple[Function, List[int]]:
+    """The reverse-mode IR of ``fn``: a function returning ``(value, gradient)``."""
+    func = lower(fn)
+    indices = wrt_indices(func, wrt)
+    prepare_for_ad(func, indices)
+    seed = "seed"
+    taken = {p.name for p in func.params}
+    while seed in taken:
+        seed += "_"
+    param_kinds = {p.value: kinds.get(p.name, OTHER) for p in func.params}
+    reverse_mode(func, indices, param_kinds, seed)
+    verify(func)
+    return func, indices
+
+
+def compile_adjoint(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
+                    optimize: bool = True) -> Callable[..., Any]:
+    """The reverse-mode derivative of ``fn`` as a live function with ``.source``."""
+    func, _ = adjoint_ir(fn, wrt, kinds, optimize)
+    emitted = emit_function(func, name=f"{func.name}_adjoint", comments=True)
+    return load(emitted.source, emitted.name, emitted.namespace, f"adjoint {func.qualname}")
+
+
+def kinds_of_call(fn: Callable[..., Any], args: Sequence[Any],
+                  kwargs: Dict[str, Any]) -> Dict[str, str]:
+    """Parameter kinds for a call with these arguments (defaults included)."""
+    signature = inspect.signature(underlying_function(fn))
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise DifferentiationError(f"{fn.__qualname__}() cannot take these arguments: {exc}")
+    bound.apply_defaults()
+    kinds = {}
+    for name, value in bound.arguments.items():
+        kinds[name] = (SCALAR if isinstance(value, (float, int, np.floating)) and
+                       not isinstance(value, bool)
+                       else ARRAY if isinstance(value, np.ndarray) else OTHER)
+    return kinds

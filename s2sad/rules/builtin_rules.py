@@ -1,0 +1,61 @@
+"""Reverse rules of Python builtins: abs, pow, min, max, sum, float and friends."""
+import builtins
+import math
+
+import numpy as np
+
+from ..runtime import sum_adjoint, unbroadcast
+from .registry import nondifferentiable, reverse
+
+
+@reverse(builtins.abs, kind="same", scalar=True)
+def abs_scalar(g, y, x):
+    return g * ((x > 0) - (x < 0))  # abs'(0) = 0
+
+
+@reverse(builtins.abs, kind="same")
+def abs_(g, y, x):
+    return g * np.sign(x)
+
+
+@reverse(builtins.pow, kind="same", scalar=True)
+def pow_scalar(g, y, a, b):
+    return g * b * a ** (b - 1), g * y * math.log(a)
+
+
+@reverse(builtins.pow, kind="same")
+def pow_(g, y, a, b):
+    return unbroadcast(g * b * a ** (b - 1), a), unbroadcast(g * y * np.log(a), b)
+
+
+@reverse(builtins.max, kind="same")
+def max_(g, y, a, b):
+    # A tie sends the whole adjoint to the first argument, the one max returns.
+    if a >= b:
+        return g, 0.0 * g
+    return 0.0 * g, g
+
+
+@reverse(builtins.min, kind="same")
+def min_(g, y, a, b):
+    if a <= b:
+        return g, 0.0 * g
+    return 0.0 * g, g
+
+
+@reverse(builtins.sum)
+def sum_(g, y, iterable, start=0):
+    return sum_adjoint(g, iterable)
+
+
+@reverse(builtins.float, kind="scalar")
+def float_(g, y, x):
+    return g
+
+
+nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
+                  builtins.isinstance, builtins.enumerate, builtins.zip,
+                  builtins.reversed, builtins.type, builtins.id, builtins.hash, builtins.str,
+                  builtins.repr, builtins.sorted, builtins.any, builtins.all, builtins.divmod,
+                  builtins.format, builtins.slice)
+nondifferentiable(builtins.print, pure=False)

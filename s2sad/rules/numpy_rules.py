@@ -1,0 +1,267 @@
+"""Reverse rules of NumPy's core: ufuncs, reductions, products, shapes, selection,
+constructors, and the same operations as array methods (``x.sum()``, ``x.T``)."""
+import numpy as np
+
+from ..runtime import (clip_adjoint, expand, matmul_left, matmul_right, moment_adjoint,
+                       reduced_extreme_adjoint, reshape_like, split_adjoint,
+                       transpose_adjoint, unbroadcast, unstack_adjoint)
+from .registry import attribute_key, method_key, nondifferentiable, reverse
+
+# -- elementwise arithmetic
+@reverse(np.add, kind="same")
+def add(g, y, a, b):
+    return unbroadcast(g, a), unbroadcast(g, b)
+
+
+@reverse(np.subtract, kind="same")
+def subtract(g, y, a, b):
+    return unbroadcast(g, a), unbroadcast(-g, b)
+
+
+@reverse(np.multiply, kind="same")
+def multiply(g, y, a, b):
+    return unbroadcast(g * b, a), unbroadcast(g * a, b)
+
+
+@reverse(np.divide, np.true_divide, kind="same")
+def divide(g, y, a, b):
+    return unbroadcast(g / b, a), unbroadcast(-g * y / b, b)
+
+
+@reverse(np.power, kind="same")
+def power(g, y, a, b):
+    return unbroadcast(g * b * a ** (b - 1), a), unbroadcast(g * y * np.log(a), b)
+
+
+@reverse(np.negative, kind="same")
+def negative(g, y, x):
+    return -g
+
+
+@reverse(np.abs, np.absolute, kind="same")
+def absolute(g, y, x):
+    return g * np.sign(x)
+
+
+# -- exponentials, logarithms, roots
+@reverse(np.exp, kind="same")
+def exp(g, y, x):
+    return g * y
+
+
+@reverse(np.expm1, kind="same")
+def expm1(g, y, x):
+    return g * (y + 1.0)
+
+
+@reverse(np.log, kind="same")
+def log(g, y, x):
+    return g / x
+
+
+@reverse(np.log1p, kind="same")
+def log1p(g, y, x):
+    return g / (1.0 + x)
+
+
+@reverse(np.sqrt, kind="same")
+def sqrt(g, y, x):
+    return g / (2.0 * y)
+
+
+@reverse(np.square, kind="same")
+def square(g, y, x):
+    return g * 2.0 * x
+
+
+# -- trigonometric and hyperbolic
+@reverse(np.sin, kind="same")
+def sin(g, y, x):
+    return g * np.cos(x)
+
+
+@reverse(np.cos, kind="same")
+def cos(g, y, x):
+    return -g * np.sin(x)
+
+
+@reverse(np.tan, kind="same")
+def tan(g, y, x):
+    return g * (1.0 + y * y)
+
+
+@reverse(np.arcsin, kind="same")
+def arcsin(g, y, x):
+    return g / np.sqrt(1.0 - x * x)
+
+
+@reverse(np.arccos, kind="same")
+def arccos(g, y, x):
+    return -g / np.sqrt(1.0 - x * x)
+
+
+@reverse(np.arctan, kind="same")
+def arctan(g, y, x):
+    return g / (1.0 + x * x)
+
+
+@reverse(np.sinh, kind="same")
+def sinh(g, y, x):
+    return g * np.cosh(x)
+
+
+@reverse(np.cosh, kind="same")
+def cosh(g, y, x):
+    return g * np.sinh(x)
+
+
+@reverse(np.tanh, kind="same")
+def tanh(g, y, x):
+    return g * (1.0 - y * y)
+
+
+# -- reductions
+@reverse(np.sum, method_key("sum"))
+def sum_(g, y, a, axis=None, keepdims=False):
+    return expand(g, a, axis, keepdims)
+
+
+@reverse(np.mean, method_key("mean"))
+def mean(g, y, a, axis=None, keepdims=False):
+    return expand(g, a, axis, keepdims) * (np.size(y) / np.size(a))
+
+
+@reverse(np.prod, method_key("prod"))
+def prod(g, y, a, axis=None, keepdims=False):
+    return expand(g * y, a, axis, keepdims) / a
+
+
+@reverse(np.max, np.amax, method_key("max"))
+def max_(g, y, a, axis=None, keepdims=False):
+    return reduced_extreme_adjoint(g, a, y, axis, keepdims)
+
+
+@reverse(np.min, np.amin, method_key("min"))
+def min_(g, y, a, axis=None, keepdims=False):
+    return reduced_extreme_adjoint(g, a, y, axis, keepdims)
+
+
+@reverse(np.var, method_key("var"))
+def var(g, y, a, axis=None, ddof=0, keepdims=False):
+    return moment_adjoint(g, a, axis, ddof, keepdims)
+
+
+@reverse(np.std, method_key("std"))
+def std(g, y, a, axis=None, ddof=0, keepdims=False):
+    return moment_adjoint(g / (2.0 * y), a, axis, ddof, keepdims)
+
+
+# -- products
+@reverse(np.dot, method_key("dot"))
+def dot(g, y, a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a), unbroadcast(g * a, b)
+    return matmul_left(g, a, b), matmul_right(g, a, b)
+
+
+@reverse(np.matmul)
+def matmul(g, y, a, b):
+    return matmul_left(g, a, b), matmul_right(g, a, b)
+
+
+@reverse(np.outer)
+def outer(g, y, a, b):
+    return reshape_like(g @ np.ravel(b), a), reshape_like(np.ravel(a) @ g, b)
+
+
+# -- shapes
+@reverse(attribute_key("T"))
+def T(g, y, a):
+    return np.transpose(g)
+
+
+@reverse(np.transpose, method_key("transpose"))
+def transpose(g, y, a, axes=None):
+    return transpose_adjoint(g, axes)
+
+
+@reverse(np.reshape)
+def reshape(g, y, a, newshape=None, shape=None):
+    return reshape_like(g, a)
+
+
+@reverse(method_key("reshape"))
+def reshape_method(g, y, a, *shape):
+    return reshape_like(g, a)
+
+
+@reverse(np.ravel, method_key("ravel"), method_key("flatten"))
+def ravel(g, y, a):
+    return reshape_like(g, a)
+
+
+@reverse(np.concatenate)
+def concatenate(g, y, arrays, axis=0):
+    return split_adjoint(g, arrays, axis)
+
+
+@reverse(np.stack)
+def stack(g, y, arrays, axis=0):
+    return unstack_adjoint(g, arrays, axis)
+
+
+# -- selection
+@reverse(np.maximum, kind="same")
+def maximum(g, y, a, b):
+    return unbroadcast(g * (a >= b), a), unbroadcast(g * (a < b), b)
+
+
+@reverse(np.minimum, kind="same")
+def minimum(g, y, a, b):
+    return unbroadcast(g * (a <= b), a), unbroadcast(g * (a > b), b)
+
+
+@reverse(np.where)
+def where(g, y, condition, a, b):
+    return None, unbroadcast(np.where(condition, g, 0.0), a), unbroadcast(np.where(condition, 0.0, g), b)
+
+
+@reverse(np.clip, method_key("clip"))
+def clip(g, y, a, a_min, a_max):
+    return clip_adjoint(g, a, a_min, a_max), None, None
+
+
+# -- constructors and conversions
+@reverse(np.array, np.asarray)
+def array(g, y, obj, dtype=None):
+    return unstack_like(g, obj)
+
+
+def unstack_like(g, obj):
+    """The adjoint of the nested sequence ``obj`` in ``np.array(obj)``."""
+    if isinstance(obj, (list, tuple)):
+        return [unstack_like(g[i], item) for i, item in enumerate(obj)]
+    return g
+
+
+@reverse(method_key("copy"), np.copy)
+def copy(g, y, a):
+    return g
+
+
+@reverse(method_key("astype"))
+def astype(g, y, a, dtype):
+    return unbroadcast(g, a), None
+
+
+nondifferentiable(np.zeros, np.ones, np.zeros_like, np.ones_like, np.empty, np.empty_like,
+                  np.full, np.full_like, np.eye, np.identity, np.arange, np.linspace,
+                  np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.sign,
+                  np.floor, np.ceil, np.round, np.rint, np.isnan, np.isinf, np.isfinite,
+                  np.equal, np.not_equal, np.less, np.less_equal, np.greater,
+                  np.greater_equal, np.logical_and, np.logical_or, np.logical_not,
+                  np.all, np.any, np.count_nonzero, np.nonzero, np.allclose, np.isclose,
+                  method_key("argmax"), method_key("argmin"), method_key("argsort"),
+                  method_key("nonzero"), method_key("any"), method_key("all"),
+                  attribute_key("shape"), attribute_key("ndim"), attribute_key("size"),
+                  attribute_key("dtype"))

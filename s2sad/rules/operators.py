@@ -1,0 +1,63 @@
+"""Reverse rules of Python's operators (the IR's arithmetic opcodes)."""
+import math
+
+import numpy as np
+
+from ..runtime import matmul_left, matmul_right, unbroadcast
+from .registry import nondifferentiable, reverse
+
+
+@reverse("add", kind="same")
+def add(g, y, a, b):
+    return unbroadcast(g, a), unbroadcast(g, b)
+
+
+@reverse("sub", kind="same")
+def sub(g, y, a, b):
+    return unbroadcast(g, a), unbroadcast(-g, b)
+
+
+@reverse("mul", kind="same")
+def mul(g, y, a, b):
+    return unbroadcast(g * b, a), unbroadcast(g * a, b)
+
+
+@reverse("truediv", kind="same")
+def truediv(g, y, a, b):
+    return unbroadcast(g / b, a), unbroadcast(-g * y / b, b)
+
+
+@reverse("pow", kind="same", scalar=True)
+def pow_scalar(g, y, a, b):
+    return g * b * a ** (b - 1), g * y * math.log(a)
+
+
+@reverse("pow", kind="same")
+def pow_(g, y, a, b):
+    return unbroadcast(g * b * a ** (b - 1), a), unbroadcast(g * y * np.log(a), b)
+
+
+@reverse("mod", kind="same")
+def mod(g, y, a, b):
+    return unbroadcast(g, a), unbroadcast(-g * ((a - y) / b), b)
+
+
+@reverse("matmul", kind="array")
+def matmul(g, y, a, b):
+    return matmul_left(g, a, b), matmul_right(g, a, b)
+
+
+@reverse("neg", kind="same")
+def neg(g, y, a):
+    return -g
+
+
+@reverse("pos", kind="same")
+def pos(g, y, a):
+    return g
+
+
+# Piecewise constant or boolean: no derivative.
+nondifferentiable("floordiv", "lshift", "rshift", "bitor", "bitxor", "bitand", "invert", "not",
+                  "eq", "ne", "lt", "le", "gt", "ge", "is", "isnot", "in", "notin",
+                  "and", "or")

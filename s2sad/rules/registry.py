@@ -1,0 +1,137 @@
+"""The rule registry: takes a primitive (an IR opcode, a callable, a method or attribute
+name), gives its derivative rule.
+
+A reverse rule is a *template*: a plain Python function whose body is the derivative math.
+Its parameters are ``g`` (the adjoint of the result), ``y`` (the result), then the
+primitive's own parameters, bound like a Python call (defaults included); it returns the
+adjoint of each operand parameter that has no default, in order (``None`` where there is
+no derivative). The compiler lowers the template once and inlines it, so the adjoint of
+``y = math.sin(x)`` reads ``bx = by * math.cos(x)`` in generated code::
+
+    @reverse(math.sin, kind="scalar")
+    def sin(g, y, x):
+        return g * math.cos(x)
+
+``kind`` is what the primitive returns for scalar inputs (``"scalar"``), or ``"same"`` (the
+kind of its first operand), used to keep scalar code free of array helpers. A template
+registered with ``scalar=True`` is used when every operand is a Python number.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
+
+Key = Hashable
+
+
+@dataclass
+class Rule:
+    """How to differentiate one primitive."""
+
+    key: Key
+    template: Optional[Callable[..., Any]] = None    # None: not differentiable
+    scalar_template: Optional[Callable[..., Any]] = None
+    kind: Optional[str] = None
+    pure: bool = True
+    _lowered: Dict[bool, Any] = field(default_factory=dict)
+
+    @property
+    def differentiable(self) -> bool:
+        return self.template is not None or self.scalar_template is not None
+
+    def template_for(self, all_scalar: bool) -> Callable[..., Any]:
+        if all_scalar and self.scalar_template is not None:
+            return self.scalar_template
+        return self.template or self.scalar_template
+
+    def operand_names(self, all_scalar: bool) -> List[str]:
+        """The template's operand parameters that get an adjoint (those without defaults)."""
+        params = list(inspect.signature(self.template_for(all_scalar)).parameters.values())[2:]
+        return [p.name for p in params if p.default is inspect.Parameter.empty
+                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+class Registry:
+    """Rules by key. Callables are keyed by identity, everything else by value."""
+
+    def __init__(self) -> None:
+        self.rules: Dict[Key, Rule] = {}
+        self.keep_alive: Dict[int, Any] = {}
+
+    @staticmethod
+    def _key(key: Any) -> Key:
+        if isinstance(key, (str, tuple)):
+            return key
+        return ("callable", id(key))
+
+    def rule(self, key: Any) -> Rule:
+        k = self._key(key)
+        if k not in self.rules:
+            self.rules[k] = Rule(k)
+            if not isinstance(key, (str, tuple)):
+                self.keep_alive[id(key)] = key
+        return self.rules[k]
+
+    def get(self, key: Any) -> Optional[Rule]:
+        try:
+            return self.rules.get(self._key(key))
+        except TypeError:
+            return None
+
+
+REGISTRY = Registry()
+_PURE: Dict[int, Any] = {}
+
+
+def pure(*objs: Any) -> None:
+    """Declare callables that have no effects (unused calls to them may be removed)."""
+    for obj in objs:
+        _PURE[id(obj)] = obj
+
+
+def reverse(*keys: Any, kind: Optional[str] = None, scalar: bool = False) -> Callable:
+    """Register the decorated template as the reverse rule of each key."""
+    def register(template: Callable[..., Any]) -> Callable[..., Any]:
+        for key in keys:
+            rule = REGISTRY.rule(key)
+            if scalar:
+                rule.scalar_template = template
+            else:
+                rule.template = template
+            if kind is not None:
+                rule.kind = kind
+        return template
+    return register
+
+
+def nondifferentiable(*keys: Any, kind: Optional[str] = None, pure: bool = True) -> None:
+    """Declare that each key has no derivative: its results carry no adjoint."""
+    for key in keys:
+        rule = REGISTRY.rule(key)
+        rule.template = rule.scalar_template = None
+        rule.pure = pure
+        if kind is not None:
+            rule.kind = kind
+
+
+def lookup(key: Any) -> Optional[Rule]:
+    """The rule registered for ``key`` (an opcode, a callable, ``("method", name)`` or
+    ``("getattr", name)``), or None."""
+    return REGISTRY.get(key)
+
+
+def method_key(name: str) -> Tuple[str, str]:
+    return ("method", name)
+
+
+def attribute_key(name: str) -> Tuple[str, str]:
+    return ("getattr", name)
+
+
+def is_pure_call(obj: Any) -> bool:
+    """Whether calling ``obj`` has no effects (it has a rule and is marked pure)."""
+    if id(obj) in _PURE:
+        return True
+    rule = REGISTRY.get(obj)
+    return rule is not None and rule.pure

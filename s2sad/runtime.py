@@ -1,0 +1,199 @@
+"""The few helpers generated derivative code calls. Each is small, fast on the common case,
+and has derivative rules of its own (rules/runtime.py), so generated code can be
+differentiated again.
+
+- ``unbroadcast(g, x)``: sum an adjoint ``g`` down to the shape of ``x`` (undoes NumPy
+  broadcasting); returns ``g`` untouched when the shapes already match.
+- ``zeros_like(x)``: a zero adjoint shaped like ``x``: ``0.0`` for a number, an array for an
+  array, a list of zeros for a list or tuple, a dict for a dict.
+- ``add_at(b, index, g)``: ``b[index] += g`` that also accumulates repeated fancy indices;
+  ``b`` is an adjoint buffer the generated code owns.
+- ``save(x, index)``: a copy of ``x[index]`` that a later in-place store cannot change.
+- ``structure(g, x)``: an adjoint in the structure of ``x`` (a tuple for a tuple).
+- ``matmul_left(g, a, b)``, ``matmul_right(g, a, b)``: the adjoints of ``a @ b``.
+- ``accumulate(a, b)``, ``owned_copy(g)``: adding and copying adjoints of containers.
+- the adjoints of reductions and shape operations the NumPy rules use (``expand``...).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_NUMBER = (int, float, complex, bool, np.number, np.bool_)
+
+
+def unbroadcast(g: Any, x: Any) -> Any:
+    """The adjoint of ``x`` from the adjoint ``g`` of a value broadcast from ``x``."""
+    if isinstance(x, np.ndarray):
+        if isinstance(g, np.ndarray) and g.shape == x.shape:
+            return g if g.dtype == x.dtype or x.dtype.kind != "f" else g.astype(x.dtype)
+        g = np.asarray(g)
+        extra = g.ndim - x.ndim
+        if extra > 0:
+            g = g.sum(axis=tuple(range(extra)))
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1 and g.shape[i] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+        g = np.broadcast_to(g, x.shape) if g.shape != x.shape else g
+        return g.astype(x.dtype) if x.dtype.kind == "f" and g.dtype != x.dtype else g
+    if isinstance(g, np.ndarray):
+        total = g.sum()
+        if isinstance(x, float):
+            return float(total)
+        if isinstance(x, np.floating):
+            return x.dtype.type(total)
+        return total
+    return g
+
+
+def zeros_like(x: Any) -> Any:
+    """A zero adjoint for ``x``."""
+    if isinstance(x, np.ndarray):
+        return np.zeros(x.shape, x.dtype if x.dtype.kind in "fc" else float)
+    if isinstance(x, (list, tuple)):
+        return [zeros_like(v) for v in x]
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, np.floating):
+        return x.dtype.type(0)
+    if isinstance(x, complex):
+        return 0j
+    return 0.0
+
+
+def add_at(b: Any, index: Any, g: Any) -> Any:
+    """Add ``g`` into ``b[index]`` in place and return ``b``."""
+    if isinstance(b, np.ndarray) and _is_fancy(index):
+        np.add.at(b, index, g)
+    else:
+        b[index] = b[index] + g
+    return b
+
+
+def _is_fancy(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (list, np.ndarray)) for p in parts)
+
+
+def save(x: Any, index: Any) -> Any:
+    """``x[index]``, copied when it is a view that an in-place store would change."""
+    value = x[index]
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def structure(g: Any, x: Any) -> Any:
+    """``g`` in the container structure of ``x``: tuples stay tuples, numbers numbers."""
+    if isinstance(x, tuple):
+        return tuple(structure(a, b) for a, b in zip(g, x))
+    if isinstance(x, list):
+        return [structure(a, b) for a, b in zip(g, x)]
+    if isinstance(x, dict):
+        return {k: structure(g[k], v) for k, v in x.items()}
+    if isinstance(x, np.ndarray) and not isinstance(g, np.ndarray):
+        return np.full(x.shape, g, dtype=x.dtype if x.dtype.kind in "fc" else float)
+    if isinstance(x, float) and isinstance(g, np.ndarray) and g.ndim == 0:
+        return float(g)
+    return g
+
+
+def matmul_left(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of ``a`` in ``a @ b`` (vectors, matrices, stacks of matrices)."""
+    if b.ndim == 1:
+        return unbroadcast(np.multiply.outer(g, b) if a.ndim > 1 else g * b, a)
+    return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
+
+
+def matmul_right(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of ``b`` in ``a @ b``."""
+    if a.ndim == 1:
+        return unbroadcast(np.multiply.outer(a, g) if b.ndim > 1 else g * a, b)
+    if b.ndim == 1:
+        return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
+    return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
+
+
+def sum_adjoint(g: Any, iterable: Any) -> Any:
+    """The adjoint of the items of ``iterable`` in ``sum(iterable)``."""
+    if isinstance(iterable, np.ndarray):
+        return np.broadcast_to(g, iterable.shape).astype(iterable.dtype, copy=True) \
+            if iterable.dtype.kind == "f" else np.broadcast_to(g, iterable.shape).copy()
+    return [g] * len(iterable)
+
+
+def expand(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``g``, the adjoint of a reduction of ``x`` over ``axis``, broadcast back to ``x``."""
+    shape = np.shape(x)
+    if axis is not None and not keepdims:
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
+    return np.broadcast_to(g, shape)
+
+
+def reduced_extreme_adjoint(g: Any, x: Any, y: Any, axis: Any = None,
+                            keepdims: bool = False) -> Any:
+    """The adjoint of ``x`` in ``y = max(x, axis)`` (or min): shared equally by ties."""
+    y_full = expand(y, x, axis, keepdims)
+    hits = (x == y_full)
+    count = hits.sum(axis=axis, keepdims=True) if axis is not None else hits.sum()
+    return expand(g, x, axis, keepdims) * hits / count
+
+
+def moment_adjoint(g: Any, x: Any, axis: Any = None, ddof: int = 0,
+                   keepdims: bool = False) -> Any:
+    """The adjoint of ``x`` in ``np.var(x, axis, ddof=ddof)``."""
+    n = np.size(x) if axis is None else np.prod([np.shape(x)[a] for a in
+                                                 ((axis,) if isinstance(axis, int) else axis)])
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    return expand(g, x, axis, keepdims) * 2.0 * centered / (n - ddof)
+
+
+def reshape_like(g: Any, x: Any) -> Any:
+    """``g`` reshaped to the shape of ``x``."""
+    return np.reshape(g, np.shape(x))
+
+
+def split_adjoint(g: Any, xs: Any, axis: int = 0) -> Any:
+    """The adjoints of the pieces ``xs`` in ``np.concatenate(xs, axis)``."""
+    sizes = [np.shape(x)[axis] for x in xs]
+    return list(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+
+
+def unstack_adjoint(g: Any, xs: Any, axis: int = 0) -> Any:
+    """The adjoints of the pieces ``xs`` in ``np.stack(xs, axis)``."""
+    return [np.take(g, i, axis=axis) for i in range(len(xs))]
+
+
+def transpose_adjoint(g: Any, axes: Any = None) -> Any:
+    """The adjoint of ``np.transpose(x, axes)``."""
+    return np.transpose(g, None if axes is None else np.argsort(axes))
+
+
+def clip_adjoint(g: Any, x: Any, low: Any, high: Any) -> Any:
+    """The adjoint of ``x`` in ``np.clip(x, low, high)``: through where x is inside."""
+    inside = np.ones(np.shape(x), dtype=bool)
+    if low is not None:
+        inside &= x >= low
+    if high is not None:
+        inside &= x <= high
+    return g * inside
+
+
+def accumulate(a: Any, b: Any) -> Any:
+    """``a + b`` for adjoints, elementwise through lists, tuples and dicts."""
+    if isinstance(a, (list, tuple)):
+        return [accumulate(x, y) for x, y in zip(a, b)]
+    if isinstance(a, dict):
+        return {k: accumulate(a[k], b[k]) if k in b else a[k] for k in a}
+    return a + b
+
+
+def owned_copy(g: Any) -> Any:
+    """A copy of the adjoint ``g`` that generated code may update in place."""
+    if isinstance(g, np.ndarray):
+        return g.copy()
+    if isinstance(g, (list, tuple)):
+        return list(g)
+    if isinstance(g, dict):
+        return dict(g)
+    return g
