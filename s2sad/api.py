@@ -44,9 +44,10 @@ class Derivative:
         functools.update_wrapper(self, underlying_function(f))
 
     def specialize(self, args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
-        key = tuple(map(type, args))
+        key = tuple([a.ndim if type(a) is np.ndarray else type(a) for a in args])
         if kwargs:
-            key += tuple(sorted((k, type(v)) for k, v in kwargs.items()))
+            key += tuple(sorted((k, type(v), getattr(v, "ndim", None))
+                                for k, v in kwargs.items()))
         fn = self.compiled.get(key)
         if fn is None:
             kinds = pipeline.kinds_of_call(self.f, args, kwargs)
@@ -57,8 +58,12 @@ class Derivative:
 
     @property
     def source(self) -> str:
-        """The generated source (of the last specialization compiled, else one compiled
-        from the parameters' annotations and defaults)."""
+        """The generated source of the last specialization compiled, or, before any call,
+        one compiled from the parameters' annotations and defaults."""
+        for other in _TRANSFORMS.get(self.f, {}).values():  # share with sibling transforms
+            if other is not self and other.wrt == self.wrt and other._latest is not None \
+                    and self._latest is None:
+                return other._latest.source
         if self._latest is None:
             kinds = pipeline.kinds_from_annotations(self.f)
             self._latest = pipeline.compile_adjoint(self.f, self.wrt, kinds, self.optimize)
@@ -155,7 +160,5 @@ def source(f: Callable[..., Any], mode: str = "reverse", wrt: pipeline.Wrt = 0,
         raise DifferentiationError(f"unknown mode {mode!r}; this version generates "
                                    "'reverse' mode source")
     if example is not None:
-        kinds = pipeline.kinds_of_call(f, example, {})
-    else:
-        kinds = pipeline.kinds_from_annotations(f)
-    return pipeline.compile_adjoint(f, wrt, kinds).source
+        return pipeline.compile_adjoint(f, wrt, pipeline.kinds_of_call(f, example, {})).source
+    return grad(f, wrt).source  # what grad(f, wrt) last compiled, if anything

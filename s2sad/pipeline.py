@@ -19,7 +19,7 @@ from .frontend import lower
 from .frontend.source import underlying_function
 from .ir import Function, verify
 from .ir.nodes import VAR_KEYWORD, VAR_POSITIONAL
-from .passes.kinds import ARRAY, OTHER, SCALAR, kind_of_type
+from .passes.kinds import ARRAY, OTHER, SCALAR, kind_of_type, kind_of_value
 
 Wrt = Union[int, str, Tuple[Union[int, str], ...]]
 
@@ -83,7 +83,7 @@ def adjoint_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
     while seed in taken:
         seed += "_"
     param_kinds = {p.value: kinds.get(p.name, OTHER) for p in func.params}
-    reverse_mode(func, indices, param_kinds, seed)
+    reverse_mode(func, indices, param_kinds, seed, as_tuple=isinstance(wrt, tuple))
     verify(func)
     return func, indices
 
@@ -105,9 +105,4 @@ def kinds_of_call(fn: Callable[..., Any], args: Sequence[Any],
     except TypeError as exc:
         raise DifferentiationError(f"{fn.__qualname__}() cannot take these arguments: {exc}")
     bound.apply_defaults()
-    kinds = {}
-    for name, value in bound.arguments.items():
-        kinds[name] = (SCALAR if isinstance(value, (float, int, np.floating)) and
-                       not isinstance(value, bool)
-                       else ARRAY if isinstance(value, np.ndarray) else OTHER)
-    return kinds
+    return {name: kind_of_value(value) for name, value in bound.arguments.items()}

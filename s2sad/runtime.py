@@ -32,7 +32,8 @@ def unbroadcast(g: Any, x: Any) -> Any:
         extra = g.ndim - x.ndim
         if extra > 0:
             g = g.sum(axis=tuple(range(extra)))
-        axes = tuple(i for i, n in enumerate(x.shape) if n == 1 and g.shape[i] != 1)
+        axes = tuple(i for i, n in enumerate(x.shape)
+                     if n == 1 and g.ndim == x.ndim and g.shape[i] != 1)
         if axes:
             g = g.sum(axis=axes, keepdims=True)
         g = np.broadcast_to(g, x.shape) if g.shape != x.shape else g
@@ -67,7 +68,7 @@ def add_at(b: Any, index: Any, g: Any) -> Any:
     if isinstance(b, np.ndarray) and _is_fancy(index):
         np.add.at(b, index, g)
     else:
-        b[index] = b[index] + g
+        b[index] = accumulate(b[index], g)
     return b
 
 
@@ -98,7 +99,10 @@ def structure(g: Any, x: Any) -> Any:
 
 
 def matmul_left(g: Any, a: Any, b: Any) -> Any:
-    """The adjoint of ``a`` in ``a @ b`` (vectors, matrices, stacks of matrices)."""
+    """The adjoint of ``a`` in ``a @ b`` (vectors, matrices, stacks of matrices; scalars
+    too, for ``np.dot``)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
     if b.ndim == 1:
         return unbroadcast(np.multiply.outer(g, b) if a.ndim > 1 else g * b, a)
     return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
@@ -106,6 +110,8 @@ def matmul_left(g: Any, a: Any, b: Any) -> Any:
 
 def matmul_right(g: Any, a: Any, b: Any) -> Any:
     """The adjoint of ``b`` in ``a @ b``."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
     if a.ndim == 1:
         return unbroadcast(np.multiply.outer(a, g) if b.ndim > 1 else g * a, b)
     if b.ndim == 1:

@@ -29,7 +29,7 @@ from ..ir import UNDEF, Builder, Const, Function, Global, Op, Operand, Param, Re
 from ..ir.inline import bind, inline, split_call
 from ..ir.nodes import KEYWORD_ONLY
 from ..passes.dce import eliminate_dead_code
-from ..passes.kinds import ARRAY, OTHER, SCALAR, Kinds, remove_scalar_unbroadcast
+from ..passes.kinds import OTHER, SCALAR, Kinds, is_array, remove_scalar_unbroadcast
 from ..passes.simplify import simplify
 from .. import runtime
 from .activity import Activity, callee_rule
@@ -61,11 +61,12 @@ class ReverseMode:
     """Builds the adjoint of one function. Use :func:`reverse_mode`."""
 
     def __init__(self, func: Function, wrt: List[int], param_kinds: Dict[Value, str],
-                 seed_name: str):
+                 seed_name: str, as_tuple: bool = False):
         self.func = func
         self.wrt = wrt
         self.activity = Activity(func, wrt)
         self.kinds = Kinds(func, param_kinds)
+        define_everywhere(func)
         self.builder = Builder(func.loc)
         self.adj: Dict[Value, Operand] = {}
         self.owned: Set[Value] = set()
@@ -73,6 +74,8 @@ class ReverseMode:
         self.defs: Dict[Value, Op] = {r: op for op in func.walk() for r in op.results}
         self.tape: Optional[Value] = None
         self.seed_name = seed_name
+        self.as_tuple = as_tuple  # wrt was a tuple: return a tuple even of one gradient
+        self.adjoint_kinds: Dict[Value, str] = {}  # an adjoint has its primal's kind
 
     # -- adjoint bookkeeping ----------------------------------------------------------
     def active(self, operand: object) -> bool:
@@ -88,6 +91,11 @@ class ReverseMode:
         self.owned.add(zero)
         return zero
 
+    def set_adjoint(self, value: Value, adjoint: Operand) -> None:
+        self.adj[value] = adjoint
+        if isinstance(adjoint, Value):
+            self.adjoint_kinds[adjoint] = self.kind(value)
+
     def contribute(self, value: Operand, contribution: Operand) -> None:
         """Add ``contribution`` to the adjoint of ``value``."""
         if not self.active(value) or contribution == Const(None) or contribution is UNDEF:
@@ -96,15 +104,16 @@ class ReverseMode:
         if current is None:
             if isinstance(contribution, Value) and not contribution.hint and value.hint:
                 contribution.hint = "b" + value.hint
-            self.owned.discard(contribution)  # it may now stand for two adjoints
-            self.adj[value] = contribution
+            if any(other is contribution for other in self.adj.values()):
+                self.owned.discard(contribution)  # it now stands for two adjoints
+            self.set_adjoint(value, contribution)
             return
-        if self.kind(value) in (SCALAR, ARRAY):
+        if self.kind(value) == SCALAR or is_array(self.kind(value)):
             total = self.builder.value("add", [current, contribution], hint=self.hint(value))
         else:
             total = self.call("accumulate", current, contribution, hint=self.hint(value))
         self.owned.add(total)
-        self.adj[value] = total
+        self.set_adjoint(value, total)
 
     @staticmethod
     def hint(value: Value) -> str:
@@ -121,8 +130,14 @@ class ReverseMode:
             return self.zero(value)
         if current in self.owned:
             return current
-        copy = self.call("owned_copy", current, hint=self.hint(value))
+        return self.owned_copy(current, self.hint(value))
+
+    def owned_copy(self, adjoint: Operand, hint: str = "") -> Operand:
+        """A copy of ``adjoint`` this code may update in place."""
+        copy = self.call("owned_copy", adjoint, hint=hint)
         self.owned.add(copy)
+        if adjoint in self.adjoint_kinds:
+            self.adjoint_kinds[copy] = self.adjoint_kinds[adjoint]
         return copy
 
     def simple_index(self, index: Operand) -> bool:
@@ -144,14 +159,14 @@ class ReverseMode:
         if not self.active(value) or contribution == Const(None):
             return
         buffer = self.owned_buffer(value)
-        if self.simple_index(index) and self.kind(value) == ARRAY:
+        if self.simple_index(index) and is_array(self.kind(value)):
             part = self.builder.value("getitem", [buffer, index])
             total = self.builder.value("add", [part, contribution])
             updated = self.builder.value("setitem", [buffer, index, total], hint=self.hint(value))
         else:
             updated = self.call("add_at", buffer, index, contribution, hint=self.hint(value))
         self.owned.add(updated)
-        self.adj[value] = updated
+        self.set_adjoint(value, updated)
 
     # -- the function -----------------------------------------------------------------
     def run(self) -> Function:
@@ -172,7 +187,8 @@ class ReverseMode:
                 self.contribute(result, seed)
             self.block(body, top)
             grads = [self.gradient(func.params[i]) for i in self.wrt]
-            grad = grads[0] if len(grads) == 1 else self.builder.value("tuple", grads)
+            grad = grads[0] if len(grads) == 1 and not self.as_tuple \
+                else self.builder.value("tuple", grads)
             output = self.builder.value("tuple", [result, grad])
             self.builder.terminate("return", [output])
         adjoint_ops = {id(op) for op in adjoint.ops}
@@ -187,7 +203,9 @@ class ReverseMode:
         params = {p.value: self.kind(p.value) for p in self.func.params}
         params[seed] = self.kind(result)
         simplify(self.func)
-        remove_scalar_unbroadcast(self.func, Kinds(self.func, params))
+        known = dict(self.kinds.kinds)
+        known.update(self.adjoint_kinds)
+        remove_scalar_unbroadcast(self.func, Kinds(self.func, params, known))
         simplify(self.func)
         eliminate_dead_code(self.func)
 
@@ -345,21 +363,18 @@ class ReverseMode:
         mapping[template.params[0].value] = g
         mapping[template.params[1].value] = op.results[0]
         returned = inline(template, mapping, self.builder)
-        names = rule.operand_names(all_scalar)
-        adjoints = self.unpack_returned(returned, len(names))
-        by_name = {p.name: mapping[p.value] for p in template.params[2:]}
-        for name, adjoint in zip(names, adjoints):
-            self.contribute(by_name[name], adjoint)
+        operands = [mapping[p.value] for p in template.params[2:]]
+        for operand, adjoint in zip(operands, self.adjoints_returned(returned)):
+            self.contribute(operand, adjoint)
 
-    def unpack_returned(self, returned: Operand, count: int) -> List[Operand]:
-        if count == 1:
-            return [returned]
-        producer = self.defs.get(returned) or self.producer(returned)
+    def adjoints_returned(self, returned: Operand) -> List[Operand]:
+        """A template returns one adjoint, or a tuple of the first parameters' adjoints."""
+        producer = self.producer(returned)
         if producer is not None and producer.opcode == "tuple":
             return list(producer.operands)
         if isinstance(returned, Const) and isinstance(returned.value, tuple):
             return [Const(v) for v in returned.value]
-        return [self.builder.value("getitem", [returned, Const(i)]) for i in range(count)]
+        return [returned]
 
     def producer(self, value: Operand) -> Optional[Op]:
         for op in reversed(self.builder.current.ops):
@@ -388,12 +403,15 @@ class ReverseMode:
         grads = [self.adj.pop(r, None) for r in op.results]
         if all(g is None for g in grads) or not self.active(op.operands[0]):
             return
-        if op.attrs.get("star") is not None:
-            raise DifferentiationError("differentiating through starred unpacking",
-                                       op.loc.filename, op.loc.line,
-                                       "unpack the elements by position")
         parts = [g if g is not None else self.zero(r) for g, r in zip(grads, op.results)]
-        self.contribute(op.operands[0], self.builder.value("list", parts))
+        star = op.attrs.get("star")
+        if star is None:
+            whole = self.builder.value("list", parts)
+        else:  # ``a, *rest, b = t``: the adjoint of t is [ba] + brest + [bb]
+            whole = self.builder.value("list", parts[:star])
+            whole = self.builder.value("add", [whole, self.call("owned_copy", parts[star])])
+            whole = self.builder.value("add", [whole, self.builder.value("list", parts[star + 1:])])
+        self.contribute(op.operands[0], whole)
 
     def setitem(self, op: Op, region: Region) -> None:
         container, index, value = op.operands
@@ -405,7 +423,9 @@ class ReverseMode:
         self.defs[saved] = region.ops[region.ops.index(op) - 1]
         g = self.adj.pop(updated, None)
         if g is not None and self.active(value):
-            part = self.builder.value("getitem", [g, index])
+            # A copy: the buffer's slice is cleared in place just below.
+            part = self.call("save", g, index) if self.kind(value) != SCALAR \
+                else self.builder.value("getitem", [g, index])
             self.contribute(value, self.call("unbroadcast", part, value))
         if g is not None and self.active(container):
             self.adj[updated] = g
@@ -422,7 +442,7 @@ class ReverseMode:
         g = self.adj.pop(op.results[0], None)
         if g is None or not (self.active(value) or self.active(items)):
             return
-        buffer = g if g in self.owned else self.call("owned_copy", g)
+        buffer = g if g in self.owned else self.owned_copy(g)
         last = self.builder.value("method", [buffer], attrs={"name": "pop", "kwnames": ()})
         self.contribute(value, last)
         if self.active(items):
@@ -471,17 +491,19 @@ class ReverseMode:
             regions.append(region)
         self.adj = dict(before)
         changed = [v for v in outer if any(f.get(v) is not before.get(v) for f in finals)]
+        owned = set(changed)
         for region, final in zip(regions, finals):
             with self.builder.region(region):
                 outs = [final.get(v) if final.get(v) is not None else self.zero(v)
                         for v in changed]
+                owned -= {v for v, out in zip(changed, outs) if out not in self.owned}
                 self.builder.terminate("yield", outs)
         new = self.builder.op("if", [cond], len(changed), regions=regions,
                               hints=[self.hint(v) for v in changed])
         for v, result in zip(changed, new.results):
-            self.adj[v] = result
-            if self.kind(v) == ARRAY:
-                self.owned.discard(result)
+            self.set_adjoint(v, result)
+            if v in owned:
+                self.owned.add(result)
 
     def loop(self, op: Op, frame: Frame) -> None:
         code = op.opcode
@@ -499,6 +521,9 @@ class ReverseMode:
         count = self.count_iterations(op)
         starts = [grads[k] if grads[k] is not None else self.zero(op.results[k]) for k in carried]
         starts += [self.adj[v] if v in self.adj else self.zero(v) for v in outer]
+        # Array adjoints the body may update in place start as buffers this code owns.
+        starts = [self.owned_copy(s) if isinstance(s, Value) and s not in self.owned
+                  and self.kind(s) != SCALAR else s for s in starts]
         region = Region([Value("_")] + [Value(self.hint(args[k])) for k in carried]
                         + [Value(self.hint(v)) for v in outer])
         inner = Frame(body, "loop", frame, op)
@@ -507,16 +532,21 @@ class ReverseMode:
         before = dict(self.adj)
         with self.builder.region(region):
             carried_adj = region.args[1:1 + len(carried)]
-            self.adj = {v: a for v, a in zip(outer, region.args[1 + len(carried):])}
-            for arg in region.args[1:]:
-                if self.kind(arg) == ARRAY:
-                    self.owned.discard(arg)
+            self.adj = {}
+            for v, arg in zip(outer, region.args[1 + len(carried):]):
+                self.set_adjoint(v, arg)
+            for k, arg in zip(carried, carried_adj):
+                self.adjoint_kinds[arg] = self.kind(args[k])
+            self.owned.update(arg for arg, start in zip(region.args[1:], starts)
+                              if start in self.owned)
             for k, g in zip(carried, carried_adj):
                 self.contribute(body.ops[-1].operands[k], g)
             self.block(body, inner)
             nexts = [self.adj.get(args[k]) if self.adj.get(args[k]) is not None
                      else self.zero(args[k]) for k in carried]
             nexts += [self.adj.get(v) for v in outer]
+            nexts = [self.owned_copy(n) if arg in self.owned and n not in self.owned
+                     else n for arg, n in zip(region.args[1:], nexts)]
             self.builder.terminate("yield", nexts)
         self.adj = before
         iterations = self.builder.value("call", [Global(("range",), range, "builtin"), count],
@@ -527,8 +557,10 @@ class ReverseMode:
                               hints=[self.hint(args[k]) for k in carried]
                               + [self.hint(v) for v in outer])
         results = new.results
+        self.owned.update(result for arg, result in zip(region.args[1:], results)
+                          if arg in self.owned)
         for v, result in zip(outer, results[len(carried):]):
-            self.adj[v] = result
+            self.set_adjoint(v, result)
         for k, result in zip(carried, results[:len(carried)]):
             self.contribute(inits[k], result)
 
@@ -557,10 +589,19 @@ class ReverseMode:
         return count
 
 
+def define_everywhere(func: Function) -> None:
+    """A variable unassigned on some path (a loop's first iteration, a branch that does not
+    set it) holds None there instead: the adjoint sweep may carry it, never use it."""
+    for op in func.walk():
+        if op.opcode in ("yield", "for", "while"):
+            op.operands = [Const(None) if o is UNDEF else o for o in op.operands]
+
+
 def reverse_mode(func: Function, wrt: List[int], param_kinds: Dict[Value, str],
-                 seed_name: str = "seed") -> Function:
-    """Turn ``func`` into its adjoint in place (see the module docstring)."""
-    return ReverseMode(func, wrt, param_kinds, seed_name).run()
+                 seed_name: str = "seed", as_tuple: bool = False) -> Function:
+    """Turn ``func`` into its adjoint in place (see the module docstring); the gradient is
+    a tuple when ``as_tuple`` or when there are several ``wrt``."""
+    return ReverseMode(func, wrt, param_kinds, seed_name, as_tuple).run()
 
 
 __all__ = ["reverse_mode"]

@@ -228,8 +228,8 @@ class Emitter:
                 and self.lowered.name(a) == self.lowered.name(b))
 
     def rebind(self, depth: int, result: Value, source: Operand) -> None:
-        """``result = source`` unless they already share a name."""
-        if not self.same_name(result, source):
+        """``result = source`` unless they already share a name or it is never read."""
+        if self.used(result) and not self.same_name(result, source):
             self.statement(depth, ast.Assign([self.target(result)], self.expr(source)))
 
     def simple(self, depth: int, op: Op) -> None:

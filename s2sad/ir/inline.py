@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .builder import Builder
+from .builder import Builder, fold
 from .nodes import (POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD, VAR_KEYWORD, VAR_POSITIONAL,
                     Const, Function, Global, Loc, Op, Operand, Region, Value)
 from ..errors import DifferentiationError
@@ -20,19 +20,34 @@ def substitute(operand: Operand, mapping: Mapping) -> Operand:
     return mapping.get(operand, operand) if isinstance(operand, Value) else operand
 
 
-def clone_ops(ops: Sequence[Op], mapping: Mapping, loc: Optional[Loc] = None) -> List[Op]:
-    """Copies of ``ops`` with operands substituted and fresh results (recorded in mapping)."""
+def clone_ops(ops: Sequence[Op], mapping: Mapping, loc: Optional[Loc] = None,
+              fold_constants: bool = False) -> List[Op]:
+    """Copies of ``ops`` with operands substituted and fresh results (recorded in mapping).
+    With ``fold_constants``, ops on literals become literals and an ``if`` on a literal
+    becomes the branch it takes, as the copies are made."""
     out = []
     for op in ops:
+        operands = [substitute(o, mapping) for o in op.operands]
+        if fold_constants:
+            if op.opcode == "if" and isinstance(operands[0], Const):
+                taken = op.regions[0 if operands[0].value else 1].ops
+                out.extend(clone_ops(taken[:-1], mapping, loc, fold_constants))
+                yielded = [substitute(o, mapping) for o in taken[-1].operands]
+                mapping.update(zip(op.results, yielded))
+                continue
+            if len(op.results) == 1:
+                folded = fold(op.opcode, operands, op.attrs)
+                if folded is not None:
+                    mapping[op.results[0]] = folded
+                    continue
         regions = []
         for region in op.regions:
             args = [Value(a.hint) for a in region.args]
             mapping.update(zip(region.args, args))
-            regions.append(Region(args, clone_ops(region.ops, mapping, loc)))
+            regions.append(Region(args, clone_ops(region.ops, mapping, loc, fold_constants)))
         results = [Value(r.hint) for r in op.results]
         mapping.update(zip(op.results, results))
-        out.append(Op(op.opcode, [substitute(o, mapping) for o in op.operands], results,
-                      dict(op.attrs), regions, loc or op.loc))
+        out.append(Op(op.opcode, operands, results, dict(op.attrs), regions, loc or op.loc))
     return out
 
 
@@ -88,7 +103,7 @@ def inline(func: Function, mapping: Mapping, builder: Builder) -> Operand:
     return the operand it returns. The copies take the builder's source location."""
     body = func.body.ops
     mapping = dict(mapping)
-    ops = clone_ops(body[:-1], mapping, builder.loc)
+    ops = clone_ops(body[:-1], mapping, builder.loc, fold_constants=True)
     builder.current.ops.extend(ops)
     return substitute(body[-1].operands[0], mapping)
 

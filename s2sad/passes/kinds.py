@@ -1,8 +1,9 @@
 """Kind inference and specialization: takes a Function and the kinds of its arguments,
 gives each value's kind and removes helpers its kinds make unnecessary.
 
-A kind is ``"scalar"`` (a Python or NumPy number), ``"array"`` (an ndarray) or ``"other"``
-(a container, an object, or not known). Kinds come from the argument types the function is
+A kind is ``"scalar"`` (a Python or NumPy number), ``"array"`` (an ndarray; ``"array2"``
+when its number of dimensions is known, here 2) or ``"other"`` (a container, an object,
+or not known). Indexing an ``"array1"`` with an integer gives a ``"scalar"``. Kinds come from the argument types the function is
 compiled for; they keep scalar code scalar: ``unbroadcast(g, x)`` on two scalars is ``g``.
 """
 from __future__ import annotations
@@ -20,13 +21,39 @@ SCALAR, ARRAY, OTHER = "scalar", "array", "other"
 _SCALAR_TYPES = (bool, int, float, complex, np.number, np.bool_)
 
 
+_SHAPED = (np.zeros, np.ones, np.empty, np.full)
+_LIKE = (np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy, runtime.zeros_like,
+         runtime.owned_copy)
+
+
 def kind_of_value(value: Any) -> str:
     """The kind of a runtime value."""
     if isinstance(value, _SCALAR_TYPES):
         return SCALAR
+    if type(value) is np.ndarray:  # subclasses are specialized by type only
+        return f"{ARRAY}{value.ndim}"
     if isinstance(value, np.ndarray):
         return ARRAY
     return OTHER
+
+
+def is_array(kind: Optional[str]) -> bool:
+    return kind is not None and kind.startswith(ARRAY)
+
+
+def ndim(kind: str) -> Optional[int]:
+    """The number of dimensions a kind knows, if any."""
+    if kind == SCALAR:
+        return 0
+    if is_array(kind) and kind != ARRAY:
+        return int(kind[len(ARRAY):])
+    return None
+
+
+def array_kind(dims: Optional[int]) -> str:
+    if dims is None:
+        return ARRAY
+    return SCALAR if dims == 0 else f"{ARRAY}{dims}"
 
 
 def kind_of_type(cls: type) -> str:
@@ -43,14 +70,20 @@ def _join(a: Optional[str], b: Optional[str]) -> Optional[str]:
         return b
     if b is None or a == b:
         return a
+    if is_array(a) and is_array(b):
+        return ARRAY
     return OTHER
 
 
 class Kinds:
     """The kind of every value of a function."""
 
-    def __init__(self, func: Function, params: Dict[Value, str]):
+    def __init__(self, func: Function, params: Dict[Value, str],
+                 fixed: Optional[Dict[Value, str]] = None):
+        self.fixed: Dict[Value, str] = dict(fixed or {})  # known better than inference
         self.kinds: Dict[Value, str] = dict(params)
+        self.kinds.update(self.fixed)
+        self.defs: Dict[Value, Op] = {r: op for op in func.walk() for r in op.results}
         changed = True
         while changed:
             before = dict(self.kinds)
@@ -72,7 +105,7 @@ class Kinds:
         return OTHER
 
     def _set(self, value: Value, kind: Optional[str]) -> None:
-        if kind is not None:
+        if kind is not None and value not in self.fixed:
             self.kinds[value] = _join(self.kinds.get(value), kind)
 
     def _op(self, op: Op) -> None:
@@ -80,13 +113,14 @@ class Kinds:
         if code not in ("if", "for", "while") and any(self._get(o) is None for o in op.operands):
             return  # not reached yet: start from the bottom, so loops can stay scalar
         kinds = [self(o) for o in op.operands]
-        if code in BINARY or code in UNARY:
-            if all(k == SCALAR for k in kinds):
-                self._set(op.results[0], SCALAR)
-            elif ARRAY in kinds and all(k in (SCALAR, ARRAY) for k in kinds):
-                self._set(op.results[0], ARRAY)
-            else:
-                self._set(op.results[0], OTHER)
+        if code == "matmul":
+            self._set(op.results[0], ARRAY if all(is_array(k) for k in kinds) else OTHER)
+        elif code in BINARY or code in UNARY:
+            self._set(op.results[0], self._broadcast(kinds))
+        elif code == "getitem":
+            self._set(op.results[0], self._index(kinds[0], op.operands[1]))
+        elif code == "setitem":
+            self._set(op.results[0], kinds[0])
         elif code in COMPARE:
             self._set(op.results[0], SCALAR if all(k == SCALAR for k in kinds) else OTHER)
         elif code in ("const", "copy"):
@@ -111,29 +145,78 @@ class Kinds:
                 for region in op.regions:
                     self._set(region.args[offset + k if region is body else k], kind)
             if code == "for":
+                counting = self._counts(op.operands[0])
                 for target in body.args[:offset]:
-                    self._set(target, OTHER)
+                    self._set(target, SCALAR if counting else OTHER)
         else:
             for result in op.results:
                 self._set(result, OTHER)
-        for region in op.regions:
-            for arg in region.args:
-                self.kinds.setdefault(arg, OTHER)
+
+    def _shaped(self, shape: Operand) -> str:
+        """The kind of a new array of this shape (``np.zeros(shape)``)."""
+        if isinstance(shape, Const):
+            if isinstance(shape.value, int):
+                return array_kind(1)
+            if isinstance(shape.value, tuple):
+                return array_kind(len(shape.value))
+        producer = self.defs.get(shape) if isinstance(shape, Value) else None
+        if producer is not None and producer.opcode == "tuple":
+            return array_kind(len(producer.operands))
+        if self._get(shape) == SCALAR:
+            return array_kind(1)
+        return ARRAY
+
+    def _counts(self, iterable: Operand) -> bool:
+        """Whether a loop over ``iterable`` counts integers (``range(...)``)."""
+        producer = self.defs.get(iterable) if isinstance(iterable, Value) else None
+        return (producer is not None and producer.opcode == "call"
+                and isinstance(producer.operands[0], Global)
+                and producer.operands[0].obj is range)
+
+    @staticmethod
+    def _broadcast(kinds) -> str:
+        """The kind of an elementwise op on operands of these kinds."""
+        if all(k == SCALAR for k in kinds):
+            return SCALAR
+        if all(k == SCALAR or is_array(k) for k in kinds):
+            dims = [ndim(k) for k in kinds]
+            return ARRAY if None in dims else array_kind(max(dims))
+        return OTHER
+
+    def _index(self, kind: str, index: Operand) -> str:
+        """The kind of ``x[index]`` for ``x`` of this kind: fewer dimensions per integer."""
+        dims = ndim(kind)
+        if not is_array(kind) or dims is None:
+            return OTHER
+        if isinstance(index, Const):
+            parts = index.value if isinstance(index.value, tuple) else (index.value,)
+            if all(isinstance(p, int) and not isinstance(p, bool) for p in parts) \
+                    and len(parts) <= dims:
+                return array_kind(dims - len(parts))
+            return ARRAY
+        if self._get(index) == SCALAR and not isinstance(index, Const):
+            return array_kind(dims - 1)
+        return ARRAY
 
     def _call_kind(self, op: Op, kinds) -> str:
         if op.opcode == "call":
             callee = op.operands[0]
             rule = lookup(callee.obj) if isinstance(callee, Global) else None
             args = kinds[1:]
+            if isinstance(callee, Global) and len(op.operands) > 1:
+                if any(callee.obj is f for f in _SHAPED):
+                    return self._shaped(op.operands[1])
+                if any(callee.obj is f for f in _LIKE):
+                    return args[0] if is_array(args[0]) else OTHER
             if isinstance(callee, Global) and callee.obj is runtime.unbroadcast:
-                return args[1] if args[1] == SCALAR and args[0] == SCALAR else OTHER
+                return args[1]  # the shape of its second argument
         else:
             rule = lookup(method_key(op.attrs["name"]))
             args = kinds
         if rule is None or rule.kind is None or not args:
             return OTHER
         if rule.kind == "same":
-            return args[0] if all(k == SCALAR for k in args) or args[0] == ARRAY else OTHER
+            return self._broadcast(args)
         return rule.kind if rule.kind in (SCALAR, ARRAY) else OTHER
 
 

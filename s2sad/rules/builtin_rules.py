@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from ..runtime import sum_adjoint, unbroadcast
-from .registry import nondifferentiable, reverse
+from .registry import nondifferentiable, pure, reverse
 
 
 @reverse(builtins.abs, kind="same", scalar=True)
@@ -31,16 +31,14 @@ def pow_(g, y, a, b):
 @reverse(builtins.max, kind="same")
 def max_(g, y, a, b):
     # A tie sends the whole adjoint to the first argument, the one max returns.
-    if a >= b:
-        return g, 0.0 * g
-    return 0.0 * g, g
+    first = a >= b
+    return g * first, g * (not first)
 
 
 @reverse(builtins.min, kind="same")
 def min_(g, y, a, b):
-    if a <= b:
-        return g, 0.0 * g
-    return 0.0 * g, g
+    first = a <= b
+    return g * first, g * (not first)
 
 
 @reverse(builtins.sum)
@@ -54,8 +52,8 @@ def float_(g, y, x):
 
 
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
-                  builtins.isinstance, builtins.enumerate, builtins.zip,
-                  builtins.reversed, builtins.type, builtins.id, builtins.hash, builtins.str,
+                  builtins.isinstance, builtins.type, builtins.id, builtins.hash, builtins.str,
                   builtins.repr, builtins.sorted, builtins.any, builtins.all, builtins.divmod,
                   builtins.format, builtins.slice)
 nondifferentiable(builtins.print, pure=False)
+pure(builtins.enumerate, builtins.zip, builtins.reversed, builtins.list, builtins.tuple)

@@ -15,6 +15,12 @@ def expm1(g, y, x):
     return g * (y + 1.0)
 
 
+if hasattr(math, "cbrt"):  # Python 3.11+
+    @reverse(math.cbrt, kind="scalar")
+    def cbrt(g, y, x):
+        return g / (3.0 * y * y)
+
+
 if hasattr(math, "exp2"):  # Python 3.11+
     @reverse(math.exp2, kind="scalar")
     def exp2(g, y, x):
@@ -23,9 +29,8 @@ if hasattr(math, "exp2"):  # Python 3.11+
 
 @reverse(math.log, kind="scalar")
 def log(g, y, x, base=None):
-    if base is None:
-        return g / x
-    return g / (x * math.log(base))
+    return (g / x if base is None else g / (x * math.log(base)),
+            None if base is None else -g * y / (base * math.log(base)))
 
 
 @reverse(math.log2, kind="scalar")

@@ -159,8 +159,6 @@ def std(g, y, a, axis=None, ddof=0, keepdims=False):
 # -- products
 @reverse(np.dot, method_key("dot"))
 def dot(g, y, a, b):
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return unbroadcast(g * b, a), unbroadcast(g * a, b)
     return matmul_left(g, a, b), matmul_right(g, a, b)
 
 

@@ -3,9 +3,9 @@ name), gives its derivative rule.
 
 A reverse rule is a *template*: a plain Python function whose body is the derivative math.
 Its parameters are ``g`` (the adjoint of the result), ``y`` (the result), then the
-primitive's own parameters, bound like a Python call (defaults included); it returns the
-adjoint of each operand parameter that has no default, in order (``None`` where there is
-no derivative). The compiler lowers the template once and inlines it, so the adjoint of
+primitive's own parameters, bound like a Python call (defaults included). It returns the
+adjoint of the first parameter, or a tuple literal of the adjoints of the first k
+parameters (``None`` where there is no derivative); every path returns the same shape. The compiler lowers the template once and inlines it, so the adjoint of
 ``y = math.sin(x)`` reads ``bx = by * math.cos(x)`` in generated code::
 
     @reverse(math.sin, kind="scalar")
@@ -18,7 +18,6 @@ registered with ``scalar=True`` is used when every operand is a Python number.
 """
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
 
@@ -44,12 +43,6 @@ class Rule:
         if all_scalar and self.scalar_template is not None:
             return self.scalar_template
         return self.template or self.scalar_template
-
-    def operand_names(self, all_scalar: bool) -> List[str]:
-        """The template's operand parameters that get an adjoint (those without defaults)."""
-        params = list(inspect.signature(self.template_for(all_scalar)).parameters.values())[2:]
-        return [p.name for p in params if p.default is inspect.Parameter.empty
-                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 class Registry:
