@@ -44,8 +44,10 @@ class Derivative:
         functools.update_wrapper(self, underlying_function(f))
 
     def specialize(self, args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
-        key = tuple([a.ndim if type(a) is np.ndarray else type(a) for a in args])
-        if kwargs:
+        """The derivative compiled for arguments of these types (compiled on first use)."""
+        key = tuple(map(type, args))
+        if kwargs or np.ndarray in key:  # arrays specialize on their number of dimensions
+            key = tuple([a.ndim if type(a) is np.ndarray else type(a) for a in args])
             key += tuple(sorted((k, type(v), getattr(v, "ndim", None))
                                 for k, v in kwargs.items()))
         fn = self.compiled.get(key)
@@ -75,7 +77,7 @@ class Grad(Derivative):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         value, gradient = self.specialize(args, kwargs)(*args, **kwargs)
-        if not _scalar_output(value):
+        if type(value) is not float and not _scalar_output(value):
             raise DifferentiationError(
                 f"grad needs {self.f.__qualname__} to return a scalar, but it returned "
                 f"{_describe(value)}", advice="use s2sad.vjp or s2sad.jacrev for "
@@ -153,12 +155,13 @@ def vjp(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
 
 
 def source(f: Callable[..., Any], mode: str = "reverse", wrt: pipeline.Wrt = 0,
-           example: Optional[Tuple] = None) -> str:
+           example: Optional[Tuple] = None, optimize: bool = True) -> str:
     """The generated Python source of ``f``'s derivative. ``example``: arguments to
     specialize for (default: the parameters' annotations and defaults)."""
     if mode != "reverse":
         raise DifferentiationError(f"unknown mode {mode!r}; this version generates "
                                    "'reverse' mode source")
     if example is not None:
-        return pipeline.compile_adjoint(f, wrt, pipeline.kinds_of_call(f, example, {})).source
-    return grad(f, wrt).source  # what grad(f, wrt) last compiled, if anything
+        kinds = pipeline.kinds_of_call(f, example, {})
+        return pipeline.compile_adjoint(f, wrt, kinds, optimize).source
+    return grad(f, wrt, optimize=optimize).source  # what it last compiled, if anything

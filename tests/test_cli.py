@@ -1,4 +1,5 @@
-"""The command line: `s2sad ir FILE.py:FUNC`, its errors (exit 1) and usage errors (exit 2)."""
+"""The command line: `s2sad adjoint|ir FILE.py:FUNC`, its errors (exit 1) and usage errors
+(exit 2)."""
 import os
 import subprocess
 import sys
@@ -18,9 +19,39 @@ def run(*args, cwd=ROOT):
 def test_ir_prints_the_lecture_function():
     result = run("ir", "examples/lecture.py:f")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("# f from examples/lecture.py:11\nfunc f(%x1, %x2) {")
+    assert result.stdout.startswith("# f from examples/lecture.py:14\nfunc f(%x1, %x2) {")
     assert "call @math.log(%x1)" in result.stdout and "call @math.sin(%x2)" in result.stdout
     assert result.stderr == ""
+
+
+def test_adjoint_prints_the_lecture_gradient_program():
+    result = run("adjoint", "examples/lecture.py:f", "--wrt", "x1,x2")
+    assert result.returncode == 0, result.stderr
+    program = result.stdout
+    compile(program, "adjoint.py", "exec")
+    body = [line.strip() for line in program.splitlines()[1:]
+            if line.strip() and not line.strip().startswith("#")]
+    assert body[0] == "value = math.log(x1) + x1 * x2 - math.sin(x2)"
+    assert body[-1] == "return value, (bx1, bx2)"
+    assert len(body) <= 7
+    namespace = {"math": __import__("math")}
+    exec(program, namespace)
+    value, (b1, b2) = namespace["f_adjoint"](2.0, 5.0)
+    assert round(b1, 3) == 5.5 and round(b2, 3) == 1.716
+
+
+def test_adjoint_defaults_to_the_first_parameter_and_takes_options():
+    result = run("adjoint", "examples/lecture.py:g", "--no-optimize")
+    assert result.returncode == 0, result.stderr
+    assert "def g_adjoint(x, *, seed=1.0):" in result.stdout
+    assert "return value, bx" in result.stdout
+
+
+def test_adjoint_of_a_missing_parameter_is_an_error():
+    result = run("adjoint", "examples/lecture.py:f", "--wrt", "z")
+    assert result.returncode == 1
+    assert "has no parameter 'z'" in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_ir_of_a_method_by_dotted_name(tmp_path):
@@ -75,7 +106,8 @@ def test_module_that_fails_to_import(tmp_path):
 
 
 @pytest.mark.parametrize("args", [[], ["ir"], ["ir", "lecture"], ["frobnicate", "x.py:f"],
-                                  ["ir", "a.py:f", "extra"]])
+                                  ["ir", "a.py:f", "extra"], ["adjoint", "a.py:f", "--wrt"],
+                                  ["adjoint", "a.py:f", "--wrt", ","]])
 def test_usage_errors_exit_2(args):
     result = run(*args)
     assert result.returncode == 2

@@ -28,6 +28,7 @@ from ..errors import DifferentiationError
 from ..ir import UNDEF, Builder, Const, Function, Global, Op, Operand, Param, Region, Value
 from ..ir.inline import bind, inline, split_call
 from ..ir.nodes import KEYWORD_ONLY
+from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
 from ..passes.kinds import OTHER, SCALAR, Kinds, is_array, remove_scalar_unbroadcast
 from ..passes.simplify import simplify
@@ -55,6 +56,7 @@ class Frame:
         self.pushed: List[Value] = []
         self.popped: List[Value] = []
         self.adjoint: Optional[Region] = None  # the adjoint region mirroring this one
+        self.recomputed: List[Op] = []  # cheap residuals computed again, not taped
 
 
 class ReverseMode:
@@ -108,7 +110,11 @@ class ReverseMode:
                 self.owned.discard(contribution)  # it now stands for two adjoints
             self.set_adjoint(value, contribution)
             return
-        if self.kind(value) == SCALAR or is_array(self.kind(value)):
+        if is_array(self.kind(value)) and current in self.owned:
+            # Our own buffer: add in place, as a careful hand-written gradient does.
+            total = self.builder.value("add", [current, contribution], {"inplace": True},
+                                       hint=self.hint(value))
+        elif self.kind(value) == SCALAR or is_array(self.kind(value)):
             total = self.builder.value("add", [current, contribution], hint=self.hint(value))
         else:
             total = self.call("accumulate", current, contribution, hint=self.hint(value))
@@ -177,6 +183,7 @@ class ReverseMode:
         if isinstance(result, Value) and not result.hint:
             result.hint = "value"
         seed = Value(self.seed_name)
+        self.kinds.kinds[seed] = self.kind(result)  # the seed is shaped like the output
         func.params.append(Param(self.seed_name, KEYWORD_ONLY, seed, 1.0))
         body.args.append(seed)
         adjoint = Region()
@@ -195,7 +202,27 @@ class ReverseMode:
         body.ops.extend(adjoint.ops)
         self.simplify(seed, result)
         self.transport_residuals([op for op in body.ops if id(op) in adjoint_ops])
+        func.header = self.header()
         return func
+
+    def header(self) -> List[str]:
+        """What the generated function computes, for the comment at its top."""
+        names = [self.func.params[i].name for i in self.wrt]
+        grads = ", ".join("b" + n for n in names)
+        if len(names) > 1 or self.as_tuple:
+            grads = f"({grads},)" if len(names) == 1 else f"({grads})"
+        where = f"{shown_path(self.func.loc.filename)}:{self.func.loc.line}"
+        lines = [f"Reverse mode of {self.func.qualname} ({where}).",
+                 f"Differentiates {', '.join(names)}; {self.seed_name} is the adjoint of the "
+                 f"output (1.0 for a gradient).",
+                 f"Returns (value, {grads}): value is what {self.func.name} returns, "
+                 "b<name> its derivative."]
+        for frame in self.frames.values():
+            if frame.kind == "loop" and frame.pushed:
+                held = ", ".join(v.hint or "temporary" for v in frame.pushed)
+                lines.append(f"The tape holds, per iteration of the loop at line "
+                             f"{frame.owner.loc.line}: {held}.")
+        return lines
 
     # -- after the adjoint is built ---------------------------------------------------
     def simplify(self, seed: Value, result: Operand) -> None:
@@ -223,6 +250,7 @@ class ReverseMode:
                     record(inner)
 
         record(self.func.body)
+        self.region_of = region_of
         frame_of = {id(f.region): f for f in self.frames.values() if f.kind != "top"}
 
         def resolve(operand: Operand) -> Operand:
@@ -241,9 +269,11 @@ class ReverseMode:
                     walk(region.ops)
 
         walk(adjoint_ops)
-        for adjoint_region_id, frame in self.frames.items():
-            if frame.kind == "loop" and frame.pushed:
-                self.tape_frame(frame)
+        for frame in self.frames.values():
+            if frame.kind == "loop":
+                frame.adjoint.ops[0:0] = frame.recomputed
+                if frame.pushed:
+                    self.tape_frame(frame)
 
     def transport(self, frame: Frame, value: Value) -> Operand:
         """``value`` (defined in ``frame``'s primal region) as read by its adjoint region."""
@@ -258,12 +288,33 @@ class ReverseMode:
             for index, region in enumerate(owner.regions):  # None: defined on both paths
                 region.ops[-1].operands.append(value if index == frame.branch else Const(None))
             found = self.transport(frame.parent, exported)
+        elif self.recomputable(frame, value):
+            producer = self.defs[value]
+            operands = [self.transport(frame, o) if isinstance(o, Value) else o
+                        for o in producer.operands]
+            found = Value(value.hint)
+            frame.recomputed.append(Op(producer.opcode, operands, [found],
+                                       dict(producer.attrs, adjoint=True), (), producer.loc))
         else:
             found = Value(value.hint)
             frame.pushed.append(value)
             frame.popped.append(found)
         frame.transported[value] = found
         return found
+
+    def recomputable(self, frame: Frame, value: Value) -> bool:
+        """Whether ``value`` is cheaper to compute again in the adjoint iteration than to
+        tape: a negation, or arithmetic with a literal, of this iteration's values."""
+        producer = self.defs.get(value)
+        if producer is None or len(producer.results) != 1:
+            return False
+        operands = [o for o in producer.operands if isinstance(o, Value)]
+        if len(operands) != 1 or self.region_of.get(operands[0]) is not frame.region:
+            return False
+        if producer.opcode in ("neg", "pos"):
+            return True
+        return (producer.opcode in ("add", "sub", "mul", "truediv")
+                and any(isinstance(o, Const) for o in producer.operands))
 
     def tape_frame(self, frame: Frame) -> None:
         """Push a loop body's residuals at the end of each iteration; pop them at the start
@@ -356,9 +407,10 @@ class ReverseMode:
             positional = [op.operands[0]] + positional
         else:
             positional, keywords = list(op.operands), {}
-        operands = positional + list(keywords.values())
-        all_scalar = all(self.kind(o) == SCALAR for o in operands)
-        template = lowered_template(rule, all_scalar)
+        kinds = [self.kind(o) for o in positional + list(keywords.values())]
+        shape = ("scalar" if all(k == SCALAR for k in kinds)
+                 else "matrix" if all(k == "array2" for k in kinds) else "any")
+        template = lowered_template(rule, shape)
         mapping = bind(template, positional, keywords, self.builder, skip=2)
         mapping[template.params[0].value] = g
         mapping[template.params[1].value] = op.results[0]
@@ -396,8 +448,9 @@ class ReverseMode:
         return DifferentiationError(
             f"no derivative rule for {what}", loc.filename if loc else None,
             loc.line if loc else None,
-            "register one with @s2sad.register_reverse, or mark it with "
-            "s2sad.nondifferentiable / s2sad.stop_gradient")
+            "register one with the decorator @s2sad.rules.reverse(the_function) (see "
+            "s2sad/rules/registry.py), or s2sad.rules.nondifferentiable(the_function) "
+            "if it has no derivative")
 
     def unpack(self, op: Op) -> None:
         grads = [self.adj.pop(r, None) for r in op.results]
@@ -521,9 +574,13 @@ class ReverseMode:
         count = self.count_iterations(op)
         starts = [grads[k] if grads[k] is not None else self.zero(op.results[k]) for k in carried]
         starts += [self.adj[v] if v in self.adj else self.zero(v) for v in outer]
-        # Array adjoints the body may update in place start as buffers this code owns.
-        starts = [self.owned_copy(s) if isinstance(s, Value) and s not in self.owned
-                  and self.kind(s) != SCALAR else s for s in starts]
+        # Adjoints the body updates in place (it indexes their values) start as buffers
+        # this code owns; the others are passed along as they are.
+        indexed = indexed_in(body)
+        buffers = [args[k] in indexed or body.ops[-1].operands[k] in indexed for k in carried]
+        buffers += [v in indexed for v in outer]
+        starts = [self.owned_copy(s) if need and isinstance(s, Value) and s not in self.owned
+                  and self.kind(s) != SCALAR else s for s, need in zip(starts, buffers)]
         region = Region([Value("_")] + [Value(self.hint(args[k])) for k in carried]
                         + [Value(self.hint(v)) for v in outer])
         inner = Frame(body, "loop", frame, op)
@@ -537,8 +594,8 @@ class ReverseMode:
                 self.set_adjoint(v, arg)
             for k, arg in zip(carried, carried_adj):
                 self.adjoint_kinds[arg] = self.kind(args[k])
-            self.owned.update(arg for arg, start in zip(region.args[1:], starts)
-                              if start in self.owned)
+            self.owned.update(arg for arg, start, need in zip(region.args[1:], starts, buffers)
+                              if need and start in self.owned)
             for k, g in zip(carried, carried_adj):
                 self.contribute(body.ops[-1].operands[k], g)
             self.block(body, inner)
@@ -564,7 +621,20 @@ class ReverseMode:
         for k, result in zip(carried, results[:len(carried)]):
             self.contribute(inits[k], result)
 
-    def count_iterations(self, op: Op) -> Value:
+    def count_iterations(self, op: Op) -> Operand:
+        """How many times the primal loop ran: ``len(range(...))`` for a range loop that
+        cannot exit early, else a counter the loop carries."""
+        producer = self.defs.get(op.operands[0]) if op.opcode == "for" else None
+        if (producer is not None and producer.opcode == "call" and not op.attrs["exit_flag"]
+                and isinstance(producer.operands[0], Global) and producer.operands[0].obj is range):
+            count = self.builder.value("call", [Global(("len",), len, "builtin"),
+                                                op.operands[0]], attrs={"kwnames": ()},
+                                       hint="count")
+            self.kinds.kinds[count] = SCALAR
+            return count
+        return self.counter(op)
+
+    def counter(self, op: Op) -> Value:
         """Give the primal loop a carried counter; return its final value."""
         counter = Value("count")
         count = Value("count")
@@ -587,6 +657,23 @@ class ReverseMode:
         self.kinds.kinds[count] = SCALAR
         self.kinds.kinds[counter] = SCALAR
         return count
+
+
+def indexed_in(region: Region) -> Set[Value]:
+    """Values that ops in ``region`` index, store into or append to (through the chain of
+    updated versions): their adjoints are updated in place."""
+    found: Set[Value] = set()
+    ops = list(region.walk())
+    changed = True
+    while changed:
+        changed = False
+        for op in ops:
+            if op.opcode in ("getitem", "setitem", "append") and isinstance(op.operands[0], Value):
+                new = {op.operands[0]} | (set(op.results) if op.opcode != "getitem" else set())
+                if not new <= found:
+                    found |= new
+                    changed = True
+    return found
 
 
 def define_everywhere(func: Function) -> None:

@@ -148,7 +148,7 @@ def _param_text(param, names: _Names) -> str:
     return text
 
 
-def _shown_path(filename: str) -> str:
+def shown_path(filename: str) -> str:
     """A path relative to the working directory when the file is below it."""
     try:
         relative = os.path.relpath(filename)
@@ -176,5 +176,5 @@ def print_function(func: Function) -> str:
     rendered = []
     for text, line in out:
         rendered.append(f"{text:<{width}}# {line}" if line >= 0 else text)
-    header = f"# {func.qualname} from {_shown_path(func.loc.filename)}:{func.loc.line}"
+    header = f"# {func.qualname} from {shown_path(func.loc.filename)}:{func.loc.line}"
     return header + "\n" + "\n".join(line.rstrip() for line in rendered) + "\n"

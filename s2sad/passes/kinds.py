@@ -114,7 +114,7 @@ class Kinds:
             return  # not reached yet: start from the bottom, so loops can stay scalar
         kinds = [self(o) for o in op.operands]
         if code == "matmul":
-            self._set(op.results[0], ARRAY if all(is_array(k) for k in kinds) else OTHER)
+            self._set(op.results[0], self._product(kinds))
         elif code in BINARY or code in UNARY:
             self._set(op.results[0], self._broadcast(kinds))
         elif code == "getitem":
@@ -174,6 +174,18 @@ class Kinds:
                 and producer.operands[0].obj is range)
 
     @staticmethod
+    def _product(kinds) -> str:
+        """The kind of ``a @ b``: 2-D @ 2-D is 2-D, a vector drops a dimension."""
+        if not all(is_array(k) for k in kinds):
+            return OTHER
+        a, b = (ndim(k) for k in kinds)
+        if a is None or b is None:
+            return ARRAY
+        if a == 1 or b == 1:
+            return array_kind(a + b - 2)
+        return array_kind(max(a, b))
+
+    @staticmethod
     def _broadcast(kinds) -> str:
         """The kind of an elementwise op on operands of these kinds."""
         if all(k == SCALAR for k in kinds):
@@ -217,6 +229,13 @@ class Kinds:
             return OTHER
         if rule.kind == "same":
             return self._broadcast(args)
+        if rule.kind == "product":
+            return self._product(args[:2]) if len(args) >= 2 else OTHER
+        if rule.kind == "reduce":  # np.sum(x) is a number; np.sum(x, axis=0) an array
+            axis = op.attrs.get("kwnames", ())
+            reduced_all = "axis" not in axis and len(args) < 2 and "keepdims" not in axis
+            return SCALAR if reduced_all and is_array(args[0]) else \
+                (ARRAY if is_array(args[0]) else OTHER)
         return rule.kind if rule.kind in (SCALAR, ARRAY) else OTHER
 
 

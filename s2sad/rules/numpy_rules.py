@@ -121,50 +121,55 @@ def tanh(g, y, x):
 
 
 # -- reductions
-@reverse(np.sum, method_key("sum"))
+@reverse(np.sum, method_key("sum"), kind="reduce")
 def sum_(g, y, a, axis=None, keepdims=False):
     return expand(g, a, axis, keepdims)
 
 
-@reverse(np.mean, method_key("mean"))
+@reverse(np.mean, method_key("mean"), kind="reduce")
 def mean(g, y, a, axis=None, keepdims=False):
     return expand(g, a, axis, keepdims) * (np.size(y) / np.size(a))
 
 
-@reverse(np.prod, method_key("prod"))
+@reverse(np.prod, method_key("prod"), kind="reduce")
 def prod(g, y, a, axis=None, keepdims=False):
     return expand(g * y, a, axis, keepdims) / a
 
 
-@reverse(np.max, np.amax, method_key("max"))
+@reverse(np.max, np.amax, method_key("max"), kind="reduce")
 def max_(g, y, a, axis=None, keepdims=False):
     return reduced_extreme_adjoint(g, a, y, axis, keepdims)
 
 
-@reverse(np.min, np.amin, method_key("min"))
+@reverse(np.min, np.amin, method_key("min"), kind="reduce")
 def min_(g, y, a, axis=None, keepdims=False):
     return reduced_extreme_adjoint(g, a, y, axis, keepdims)
 
 
-@reverse(np.var, method_key("var"))
+@reverse(np.var, method_key("var"), kind="reduce")
 def var(g, y, a, axis=None, ddof=0, keepdims=False):
     return moment_adjoint(g, a, axis, ddof, keepdims)
 
 
-@reverse(np.std, method_key("std"))
+@reverse(np.std, method_key("std"), kind="reduce")
 def std(g, y, a, axis=None, ddof=0, keepdims=False):
     return moment_adjoint(g / (2.0 * y), a, axis, ddof, keepdims)
 
 
 # -- products
-@reverse(np.dot, method_key("dot"))
+@reverse(np.dot, method_key("dot"), kind="product")
 def dot(g, y, a, b):
     return matmul_left(g, a, b), matmul_right(g, a, b)
 
 
-@reverse(np.matmul)
+@reverse(np.matmul, kind="product")
 def matmul(g, y, a, b):
     return matmul_left(g, a, b), matmul_right(g, a, b)
+
+
+@reverse(np.dot, np.matmul, method_key("dot"), matrix=True)
+def matmul_matrices(g, y, a, b):
+    return g @ b.T, a.T @ g
 
 
 @reverse(np.outer)

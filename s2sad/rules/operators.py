@@ -47,6 +47,11 @@ def matmul(g, y, a, b):
     return matmul_left(g, a, b), matmul_right(g, a, b)
 
 
+@reverse("matmul", matrix=True)
+def matmul_matrices(g, y, a, b):
+    return g @ b.T, a.T @ g
+
+
 @reverse("neg", kind="same")
 def neg(g, y, a):
     return -g

@@ -12,9 +12,10 @@ parameters (``None`` where there is no derivative); every path returns the same 
     def sin(g, y, x):
         return g * math.cos(x)
 
-``kind`` is what the primitive returns for scalar inputs (``"scalar"``), or ``"same"`` (the
-kind of its first operand), used to keep scalar code free of array helpers. A template
-registered with ``scalar=True`` is used when every operand is a Python number.
+``kind`` is what the primitive returns (``"scalar"``, ``"array"``, ``"same"`` as its
+operands broadcast, ``"reduce"`` a number unless an axis is given), used to keep scalar
+code free of array helpers. A template registered with ``scalar=True`` is used when every
+operand is a number, one with ``matrix=True`` when every operand is a 2-D array.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class Rule:
     key: Key
     template: Optional[Callable[..., Any]] = None    # None: not differentiable
     scalar_template: Optional[Callable[..., Any]] = None
+    matrix_template: Optional[Callable[..., Any]] = None
     kind: Optional[str] = None
     pure: bool = True
     _lowered: Dict[bool, Any] = field(default_factory=dict)
@@ -39,9 +41,13 @@ class Rule:
     def differentiable(self) -> bool:
         return self.template is not None or self.scalar_template is not None
 
-    def template_for(self, all_scalar: bool) -> Callable[..., Any]:
-        if all_scalar and self.scalar_template is not None:
+    def template_for(self, operands: str) -> Callable[..., Any]:
+        """The template for operands that are all ``"scalar"``, all ``"matrix"`` (2-D
+        arrays), or anything else (``"any"``)."""
+        if operands == "scalar" and self.scalar_template is not None:
             return self.scalar_template
+        if operands == "matrix" and self.matrix_template is not None:
+            return self.matrix_template
         return self.template or self.scalar_template
 
 
@@ -83,13 +89,17 @@ def pure(*objs: Any) -> None:
         _PURE[id(obj)] = obj
 
 
-def reverse(*keys: Any, kind: Optional[str] = None, scalar: bool = False) -> Callable:
-    """Register the decorated template as the reverse rule of each key."""
+def reverse(*keys: Any, kind: Optional[str] = None, scalar: bool = False,
+            matrix: bool = False) -> Callable:
+    """Register the decorated template as the reverse rule of each key (``scalar``: only
+    for number operands; ``matrix``: only for 2-D array operands)."""
     def register(template: Callable[..., Any]) -> Callable[..., Any]:
         for key in keys:
             rule = REGISTRY.rule(key)
             if scalar:
                 rule.scalar_template = template
+            elif matrix:
+                rule.matrix_template = template
             else:
                 rule.template = template
             if kind is not None:
