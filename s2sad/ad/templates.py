@@ -1,12 +1,35 @@
-"""Rule templates as IR: takes a rule, gives its template lowered once by the frontend."""
+"""Rule templates as IR: takes a rule and the kind of its operands, gives its template
+lowered once by the frontend.
+
+For number operands, a template's NumPy calls become their ``math`` equivalents
+(``np.cos`` -> ``math.cos``), so one template serves ``np.sin`` and ``math.sin`` and
+scalar code never calls NumPy.
+"""
 from __future__ import annotations
 
+import math
 from typing import Dict, Tuple
 
-from ..ir import Function
+import numpy as np
+
+from ..ir import Function, Global
 from ..rules import Rule
 
 _CACHE: Dict[Tuple[int, str], Function] = {}
+
+NUMPY_TO_MATH = {
+    np.sin: "sin", np.cos: "cos", np.tan: "tan", np.arcsin: "asin", np.arccos: "acos",
+    np.arctan: "atan", np.sinh: "sinh", np.cosh: "cosh", np.tanh: "tanh", np.exp: "exp",
+    np.expm1: "expm1", np.log: "log", np.log1p: "log1p", np.sqrt: "sqrt",
+    np.log2: "log2", np.log10: "log10", np.arctan2: "atan2", np.hypot: "hypot",
+}
+
+
+def _scalar(ref: Global) -> Global:
+    name = next((n for f, n in NUMPY_TO_MATH.items() if ref.obj is f), None)
+    if name is None:
+        return ref
+    return Global(("math", name), getattr(math, name), "global", root_obj=math)
 
 
 def lowered_template(rule: Rule, operands: str) -> Function:
@@ -16,5 +39,9 @@ def lowered_template(rule: Rule, operands: str) -> Function:
     template = rule.template_for(operands)
     key = (id(template), operands)
     if key not in _CACHE:
-        _CACHE[key] = lower(template)
+        func = lower(template)
+        if operands == "scalar":
+            for op in func.walk():
+                op.operands = [_scalar(o) if isinstance(o, Global) else o for o in op.operands]
+        _CACHE[key] = func
     return _CACHE[key]

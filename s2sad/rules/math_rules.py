@@ -2,29 +2,31 @@
 float arithmetic (``math.cos``, never ``np.cos``)."""
 import math
 
+from . import numpy_rules
 from .registry import nondifferentiable, reverse
 
-# -- powers, exponentials and logarithms
-@reverse(math.exp, kind="scalar")
-def exp(g, y, x):
-    return g * y
-
-
-@reverse(math.expm1, kind="scalar")
-def expm1(g, y, x):
-    return g * (y + 1.0)
-
-
-if hasattr(math, "cbrt"):  # Python 3.11+
-    @reverse(math.cbrt, kind="scalar")
-    def cbrt(g, y, x):
-        return g / (3.0 * y * y)
+# -- the functions NumPy has too: NumPy's templates, which scalar code specializes to
+#    ``math`` (``np.cos`` becomes ``math.cos``; see ad/templates.py)
+for _fn, _template in {
+    math.exp: numpy_rules.exp, math.expm1: numpy_rules.expm1, math.log1p: numpy_rules.log1p,
+    math.sqrt: numpy_rules.sqrt, math.sin: numpy_rules.sin, math.cos: numpy_rules.cos,
+    math.tan: numpy_rules.tan, math.asin: numpy_rules.arcsin,
+    math.acos: numpy_rules.arccos, math.atan: numpy_rules.arctan,
+    math.sinh: numpy_rules.sinh, math.cosh: numpy_rules.cosh, math.tanh: numpy_rules.tanh,
+}.items():
+    reverse(_fn, kind="scalar")(_template)
 
 
 if hasattr(math, "exp2"):  # Python 3.11+
     @reverse(math.exp2, kind="scalar")
     def exp2(g, y, x):
         return g * y * 0.6931471805599453
+
+
+if hasattr(math, "cbrt"):  # Python 3.11+
+    @reverse(math.cbrt, kind="scalar")
+    def cbrt(g, y, x):
+        return g / (3.0 * y * y)
 
 
 @reverse(math.log, kind="scalar")
@@ -43,16 +45,6 @@ def log10(g, y, x):
     return g / (x * 2.302585092994046)
 
 
-@reverse(math.log1p, kind="scalar")
-def log1p(g, y, x):
-    return g / (1.0 + x)
-
-
-@reverse(math.sqrt, kind="scalar")
-def sqrt(g, y, x):
-    return g / (2.0 * y)
-
-
 @reverse(math.pow, kind="scalar")
 def pow_(g, y, x, p):
     return g * p * x ** (p - 1), g * y * math.log(x)
@@ -64,55 +56,9 @@ def hypot(g, y, x, z):
 
 
 # -- trigonometry
-@reverse(math.sin, kind="scalar")
-def sin(g, y, x):
-    return g * math.cos(x)
-
-
-@reverse(math.cos, kind="scalar")
-def cos(g, y, x):
-    return -g * math.sin(x)
-
-
-@reverse(math.tan, kind="scalar")
-def tan(g, y, x):
-    return g * (1.0 + y * y)
-
-
-@reverse(math.asin, kind="scalar")
-def asin(g, y, x):
-    return g / math.sqrt(1.0 - x * x)
-
-
-@reverse(math.acos, kind="scalar")
-def acos(g, y, x):
-    return -g / math.sqrt(1.0 - x * x)
-
-
-@reverse(math.atan, kind="scalar")
-def atan(g, y, x):
-    return g / (1.0 + x * x)
-
-
 @reverse(math.atan2, kind="scalar")
 def atan2(g, y, a, b):
     return g * b / (a * a + b * b), -g * a / (a * a + b * b)
-
-
-# -- hyperbolic functions
-@reverse(math.sinh, kind="scalar")
-def sinh(g, y, x):
-    return g * math.cosh(x)
-
-
-@reverse(math.cosh, kind="scalar")
-def cosh(g, y, x):
-    return g * math.sinh(x)
-
-
-@reverse(math.tanh, kind="scalar")
-def tanh(g, y, x):
-    return g * (1.0 - y * y)
 
 
 @reverse(math.asinh, kind="scalar")
