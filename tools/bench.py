@@ -7,8 +7,10 @@ Run from the repository's root::
     python tools/bench.py --only W1,W3 --markdown
     python tools/bench.py --check      # correctness checks only, no timing
 
-On a busy machine, run with ``OPENBLAS_NUM_THREADS=1``: multithreaded BLAS competing with
-other processes for the cores stalls and turns the NumPy workloads' times into noise.
+Run as a script, it pins BLAS to one thread unless OPENBLAS_NUM_THREADS, OMP_NUM_THREADS or
+MKL_NUM_THREADS is set: multithreaded OpenBLAS sharing the cores with any other process
+stalls in steps of about 8 ms, which turns the NumPy workloads' times into noise. The ratios
+compare differentiation overhead, which one thread shows best. The machine line says which.
 
 Everything runs in one process. For each workload it times
 
@@ -44,7 +46,17 @@ import timeit
 import types
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
-import numpy as np
+_BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_BLAS_PINNED = False
+if __name__ == "__main__" and "numpy" not in sys.modules and not any(
+        v in os.environ for v in _BLAS_VARS):
+    # One BLAS thread unless the caller chose: with other processes on the cores,
+    # multithreaded OpenBLAS stalls in ~8 ms steps and the NumPy rows become noise.
+    for _var in _BLAS_VARS:
+        os.environ[_var] = "1"
+    _BLAS_PINNED = True
+
+import numpy as np  # noqa: E402
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -539,22 +551,22 @@ def machine_info(autograd: Any) -> str:
             ag = md.version("autograd")
     except Exception:
         pass
-    threads = [
-        "%s=%s" % (k, os.environ[k])
-        for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS") if k in os.environ
-    ]
+    if _BLAS_PINNED:
+        threads = "1 (pinned by bench.py)"
+    else:
+        threads = ", ".join("%s=%s" % (k, os.environ[k]) for k in _BLAS_VARS
+                            if k in os.environ) or "library default"
     line = "machine: Python %s (%s), NumPy %s, autograd %s, %s, %s cpus, BLAS threads: %s" % (
         platform.python_version(), platform.python_implementation(), np.__version__, ag,
-        platform.machine(), os.cpu_count(), ", ".join(threads) or "default")
+        platform.machine(), os.cpu_count(), threads)
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return line
     line += ", load %.1f" % load
     if load > 0.5 * (os.cpu_count() or 1):
-        line += ("\nwarning: the machine is busy (load %.1f on %s cpus): timings are noisy; "
-                 "OPENBLAS_NUM_THREADS=1 keeps multithreaded BLAS from stalling"
-                 % (load, os.cpu_count()))
+        line += "\nwarning: the machine is busy (load %.1f on %s cpus): timings are noisy" % (
+            load, os.cpu_count())
     return line
 
 

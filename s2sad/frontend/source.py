@@ -79,6 +79,11 @@ def parse_function(fn: Any) -> ParsedFunction:
     if node is None:
         raise SourceUnavailableError(f"no function definition found in the source of "
                                      f"{fn.__qualname__}", filename, start)
+    if node.name != fn.__name__ and fn.__name__ != "<lambda>":
+        raise SourceUnavailableError(
+            f"the source of {fn.__qualname__} in {filename} has changed since it was "
+            f"loaded (line {start} now defines {node.name!r})", filename, start,
+            advice="reload the module (or restart the interpreter) and try again")
     if isinstance(node, gast.AsyncFunctionDef):
         raise UnsupportedSyntaxError("an async function", filename, node.lineno + start - 1,
                                      "differentiate a plain def function")

@@ -114,3 +114,22 @@ def test_function_body_indented_less_than_its_def():
     func = lower(namespace["odd"])
     assert func.loc.line == 2
     assert compile_primal(func)(4) == 8
+
+
+def test_source_changed_on_disk_is_reported(tmp_path):
+    import importlib.util
+    import s2sad
+    path = tmp_path / "edited.py"
+    path.write_text("def first(x):\n    return x * 2\n\n\ndef second(y):\n    return y + 1\n")
+    spec = importlib.util.spec_from_file_location("edited_module", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path.write_text("# a new first line\ndef second(y):\n    return y + 1\n")
+    import linecache
+    linecache.checkcache(str(path))
+    try:
+        lower(module.first)
+    except s2sad.SourceUnavailableError as error:
+        assert "has changed since it was loaded" in str(error)
+    else:
+        raise AssertionError("a stale source was read as the function's own")
