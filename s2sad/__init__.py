@@ -3,12 +3,13 @@
 Reads a function's source, lowers it to three-address SSA, and emits derivative programs as
 plain, readable Python.
 """
-from .api import grad, ir, source, value_and_grad, vjp
+from .api import (grad, hessian, hvp, ir, jacfwd, jacrev, jvp, source, value_and_grad,
+                  vjp)
 from .errors import (DifferentiationError, SourceUnavailableError, UndefinedNameError,
                      UnsupportedSyntaxError)
 
 __version__ = "0.1.0"
 
 __all__ = ["DifferentiationError", "SourceUnavailableError", "UndefinedNameError",
-           "UnsupportedSyntaxError", "grad", "ir", "source", "value_and_grad", "vjp",
-           "__version__"]
+           "UnsupportedSyntaxError", "grad", "hessian", "hvp", "ir", "jacfwd", "jacrev", "jvp",
+           "source", "value_and_grad", "vjp", "__version__"]

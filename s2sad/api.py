@@ -1,13 +1,18 @@
 """The public transforms (the project's SPEC): what users call on their functions.
 
 Each transform compiles once per (function, wrt, options) and per kind of argument
-(numbers, arrays, other objects), caches the result, and then calls only generated code.
+(numbers, arrays of each number of dimensions, other objects), caches the result, and then
+calls only generated code. Transforms compose: ``jvp(grad(f))`` differentiates the code
+``grad(f)`` generated, through a two-line function that calls it.
 """
 from __future__ import annotations
 
 import functools
+import inspect
+import itertools
+import linecache
 import weakref
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -18,6 +23,7 @@ from .frontend.source import underlying_function
 from .ir import print_function
 
 _TRANSFORMS: "weakref.WeakKeyDictionary[Any, Dict[Tuple, Any]]" = weakref.WeakKeyDictionary()
+_shims = itertools.count()
 
 
 def ir(f: Callable[..., Any]) -> str:
@@ -31,14 +37,27 @@ def _scalar_output(value: Any) -> bool:
     return isinstance(value, np.ndarray) and value.size == 1
 
 
-class Derivative:
-    """A compiled derivative of one function: specializes on argument types on first call."""
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
 
-    def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt, optimize: bool, mode: str):
+
+class Derivative:
+    """A compiled derivative of one function: specializes on argument types on first call.
+
+    ``mode`` is "reverse" (the compiled code returns ``(value, gradient)`` and takes the
+    output's adjoint as ``seed``) or "forward" (it takes tangents ``d<name>`` and returns
+    ``(value, tangent)``).
+    """
+
+    mode = "reverse"
+    picks = 1  # which element of (value, derivative) calling this returns to a caller
+
+    def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt, optimize: bool = True):
         self.f = f
         self.wrt = wrt
         self.optimize = optimize
-        self.mode = mode
         self.compiled: Dict[Tuple, Callable[..., Any]] = {}
         self._latest: Optional[Callable[..., Any]] = None
         functools.update_wrapper(self, underlying_function(f))
@@ -52,10 +71,34 @@ class Derivative:
                                 for k, v in kwargs.items()))
         fn = self.compiled.get(key)
         if fn is None:
-            kinds = pipeline.kinds_of_call(self.f, args, kwargs)
-            fn = pipeline.compile_adjoint(self.f, self.wrt, kinds, self.optimize)
+            target = _as_function(self.f, args, kwargs)
+            kinds = pipeline.kinds_of_call(target, args, kwargs)
+            fn = pipeline.compile_derivative(self.mode, target, self.wrt, kinds, self.optimize)
             self.compiled[key] = fn
             self._latest = fn
+        return fn
+
+    def shim(self, args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
+        """A plain function with source that calls this derivative's compiled code for
+        these arguments and returns what calling this derivative returns."""
+        compiled = self.specialize(args, kwargs)
+        signature = inspect.signature(underlying_function(self.f))
+        params = [p.replace(default=None) if p.default is not p.empty else p
+                  for p in signature.parameters.values()]
+        text = str(signature.replace(parameters=params))
+        call = ", ".join(f"*{p.name}" if p.kind == p.VAR_POSITIONAL else
+                         f"**{p.name}" if p.kind == p.VAR_KEYWORD else
+                         f"{p.name}={p.name}" if p.kind == p.KEYWORD_ONLY else p.name
+                         for p in params)
+        name = f"{compiled.__name__}_{self.picks}"
+        source = f"def {name}{text}:\n    return {compiled.__name__}({call})[{self.picks}]\n"
+        filename = f"<s2sad shim {next(_shims)}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        namespace = {compiled.__name__: compiled}
+        exec(compile(source, filename, "exec"), namespace)
+        fn = namespace[name]
+        target = underlying_function(self.f)
+        fn.__defaults__, fn.__kwdefaults__ = target.__defaults__, target.__kwdefaults__
         return fn
 
     @property
@@ -63,13 +106,19 @@ class Derivative:
         """The generated source of the last specialization compiled, or, before any call,
         one compiled from the parameters' annotations and defaults."""
         for other in _TRANSFORMS.get(self.f, {}).values():  # share with sibling transforms
-            if other is not self and other.wrt == self.wrt and other._latest is not None \
-                    and self._latest is None:
+            if other is not self and other.mode == self.mode and other.wrt == self.wrt \
+                    and other._latest is not None and self._latest is None:
                 return other._latest.source
         if self._latest is None:
             kinds = pipeline.kinds_from_annotations(self.f)
-            self._latest = pipeline.compile_adjoint(self.f, self.wrt, kinds, self.optimize)
+            self._latest = pipeline.compile_derivative(self.mode, self.f, self.wrt, kinds,
+                                                       self.optimize)
         return self._latest.source
+
+
+def _as_function(f: Callable[..., Any], args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
+    """``f`` itself, or for a derivative, the function with source that computes it."""
+    return f.shim(args, kwargs) if isinstance(f, Derivative) else f
 
 
 class Grad(Derivative):
@@ -88,6 +137,8 @@ class Grad(Derivative):
 class ValueAndGrad(Grad):
     """``value_and_grad(f)``: calling it returns ``(value, gradient)``."""
 
+    picks = slice(None)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         value, gradient = self.specialize(args, kwargs)(*args, **kwargs)
         if not _scalar_output(value):
@@ -95,45 +146,74 @@ class ValueAndGrad(Grad):
         return value, gradient
 
 
+def _last_keywords(fn: Callable[..., Any], count: int) -> List[str]:
+    code = fn.__code__
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    return list(names[len(names) - count:])
+
+
 class Vjp(Derivative):
     """``vjp(f)``: calling it with the arguments then the output's seed returns
     ``(value, cotangent)``."""
+
+    picks = slice(None)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
             raise TypeError("vjp needs the function's arguments followed by the seed")
         *args, seed = args
         fn = self.specialize(tuple(args), kwargs)
-        return fn(*args, **kwargs, **{self.seed_name(fn): seed})
-
-    @staticmethod
-    def seed_name(fn: Callable[..., Any]) -> str:
-        return list(fn.__code__.co_varnames[:fn.__code__.co_argcount
-                                            + fn.__code__.co_kwonlyargcount])[-1]
+        return fn(*args, **kwargs, **{_last_keywords(fn, 1)[0]: seed})
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    return f"a {type(value).__name__}"
+class Jvp(Derivative):
+    """``jvp(f)``: calling it with the arguments then the tangent (a tuple of them for a
+    tuple ``wrt``) returns ``(value, tangent_out)``."""
+
+    mode = "forward"
+    picks = slice(None)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not args:
+            raise TypeError("jvp needs the function's arguments followed by the tangent")
+        *args, tangent = args
+        fn = self.specialize(tuple(args), kwargs)
+        count = len(self.wrt) if isinstance(self.wrt, tuple) else 1
+        tangents = tangent if isinstance(self.wrt, tuple) else (tangent,)
+        if len(tangents) != count:
+            raise DifferentiationError(f"jvp with wrt={self.wrt!r} needs {count} tangents, "
+                                       f"got {len(tangents)}")
+        return fn(*args, **kwargs, **dict(zip(_last_keywords(fn, count), tangents)))
 
 
-def _transform(kind: type, f: Optional[Callable[..., Any]], wrt: pipeline.Wrt,
+def _cached(kind: type, f: Callable[..., Any], wrt: pipeline.Wrt, optimize: bool = True) -> Any:
+    """One transform object per (function, kind, wrt, options)."""
+    key = (kind, wrt, optimize)
+
+    def make() -> Any:
+        return kind(f, wrt, optimize) if issubclass(kind, Derivative) else kind(f, wrt)
+
+    try:
+        cache = _TRANSFORMS.setdefault(f, {})
+    except TypeError:  # not weak-referenceable: do not cache
+        return make()
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def _transform(kind: Any, f: Optional[Callable[..., Any]], wrt: pipeline.Wrt,
                optimize: bool = True) -> Any:
-    if f is None:  # used as @transform(wrt=...)
+    """``kind(f, wrt)``, also as a decorator: ``@transform`` or ``@transform(wrt=...)``."""
+    if f is None:
         return lambda fn: _transform(kind, fn, wrt, optimize)
     if isinstance(f, (int, str, tuple)) and not callable(f):
         return lambda fn: _transform(kind, fn, f, optimize)
     if not callable(f):
         raise DifferentiationError(f"expected a function to differentiate, got {f!r}")
-    key = (kind, wrt, optimize)
-    try:
-        cache = _TRANSFORMS.setdefault(f, {})
-    except TypeError:  # not weak-referenceable: do not cache
-        return kind(f, wrt, optimize, "reverse")
-    if key not in cache:
-        cache[key] = kind(f, wrt, optimize, "reverse")
-    return cache[key]
+    if isinstance(kind, type):
+        return _cached(kind, f, wrt, optimize)
+    return kind(f, wrt)
 
 
 def grad(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0, *,
@@ -154,14 +234,164 @@ def vjp(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
     return _transform(Vjp, f, wrt)
 
 
+def jvp(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+    """``jvp(f)(*args, tangent)`` returns ``(f(*args), J · tangent)`` (forward mode)."""
+    return _transform(Jvp, f, wrt)
+
+
+# -- Jacobians and second order ---------------------------------------------------------
+def _basis(x: Any) -> Tuple[Tuple[int, ...], List[Any]]:
+    """The shape of ``x`` and one unit tangent per element (for a number: ``1.0``)."""
+    if isinstance(x, np.ndarray):
+        units = []
+        for index in np.ndindex(x.shape):
+            unit = np.zeros(x.shape, dtype=x.dtype if x.dtype.kind in "fc" else float)
+            unit[index] = 1.0
+            units.append(unit)
+        return x.shape, units
+    if isinstance(x, (int, float, np.number)):
+        return (), [1.0]
+    raise DifferentiationError(f"Jacobians need number or array arguments, got "
+                               f"{type(x).__name__}")
+
+
+def _positions(f: Callable[..., Any], wrt: pipeline.Wrt) -> List[int]:
+    names = list(inspect.signature(underlying_function(f)).parameters)
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    return [names.index(w) if isinstance(w, str) else w for w in items]
+
+
+def _zeros_like(x: Any) -> Any:
+    return np.zeros_like(x, dtype=float) if isinstance(x, np.ndarray) else 0.0
+
+
+class Jacobian:
+    """``jacfwd``/``jacrev``: ``g(*args)`` is the Jacobian, shaped ``out.shape +
+    arg.shape`` (a tuple of those for a tuple ``wrt``).
+
+    jacfwd runs one forward sweep per element of the argument, jacrev one reverse sweep per
+    element of the output; each sweep is a call of compiled code (directions are not yet
+    carried all at once)."""
+
+    def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt, forward: bool):
+        self.f = f
+        self.wrt = wrt
+        self.forward = forward
+        self.one = jvp if forward else vjp
+        functools.update_wrapper(self, underlying_function(f))
+
+    def __call__(self, *args: Any) -> Any:
+        blocks = [self.block(args, i) for i in _positions(self.f, self.wrt)]
+        return tuple(blocks) if isinstance(self.wrt, tuple) else blocks[0]
+
+    def block(self, args: Sequence[Any], position: int) -> np.ndarray:
+        if self.forward:
+            shape, units = _basis(args[position])
+            derivative = jvp(self.f, position)
+            columns = [np.asarray(derivative(*args, unit)[1], dtype=float) for unit in units]
+            out_shape = columns[0].shape
+            stacked = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
+            return stacked.reshape(out_shape + shape)
+        value = self.f(*args)
+        out = np.asarray(value, dtype=float)
+        derivative = vjp(self.f, position)
+        rows = []
+        for index in np.ndindex(out.shape):
+            seed = np.zeros(out.shape)
+            seed[index] = 1.0
+            seed = _like_output(seed, value)
+            rows.append(np.asarray(derivative(*args, seed)[1], dtype=float))
+        arg_shape = np.shape(args[position])
+        return np.stack(rows).reshape(out.shape + arg_shape) if rows else \
+            np.zeros(out.shape + arg_shape)
+
+
+def _like_output(seed: np.ndarray, value: Any) -> Any:
+    """A seed in the structure of the output: a number, a tuple, or an array."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(float(s) for s in seed)
+    if not isinstance(value, np.ndarray):
+        return float(seed)
+    return seed
+
+
+def jacfwd(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+    """The Jacobian by forward mode: one tangent sweep per element of the argument."""
+    return _transform(lambda fn, w: Jacobian(fn, w, True), f, wrt)
+
+
+def jacrev(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+    """The Jacobian by reverse mode: one adjoint sweep per element of the output."""
+    return _transform(lambda fn, w: Jacobian(fn, w, False), f, wrt)
+
+
+class Hvp:
+    """``hvp(f)(*args, v)``: the Hessian-vector product, by forward mode over the code
+    ``grad(f)`` generates; the Hessian is never formed."""
+
+    def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt):
+        self.f = f
+        self.wrt = wrt
+        self.gradient = grad(f, wrt)
+        functools.update_wrapper(self, underlying_function(f))
+
+    def __call__(self, *args: Any) -> Any:
+        if not args:
+            raise TypeError("hvp needs the function's arguments followed by the vector")
+        *args, v = args
+        return jvp(self.gradient, self.wrt)(*args, v)[1]
+
+
+def hvp(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+    """``hvp(f)(*args, v)`` returns H·v, forward-over-reverse."""
+    return _transform(Hvp, f, wrt)
+
+
+class Hessian:
+    """``hessian(f)(*args)``: the Hessian, shaped ``arg.shape + arg.shape`` (for a tuple
+    ``wrt``, a tuple of tuples of blocks), one Hessian-vector product per element."""
+
+    def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt):
+        self.f = f
+        self.wrt = wrt
+        self.product = hvp(f, wrt)
+        functools.update_wrapper(self, underlying_function(f))
+
+    def __call__(self, *args: Any) -> Any:
+        positions = _positions(self.f, self.wrt)
+        if not isinstance(self.wrt, tuple):
+            shape, units = _basis(args[positions[0]])
+            columns = [np.asarray(self.product(*args, unit), dtype=float) for unit in units]
+            return np.stack(columns, axis=-1).reshape(shape + shape)
+        zeros = [_zeros_like(args[p]) for p in positions]
+        blocks: List[List[np.ndarray]] = [[None] * len(positions) for _ in positions]
+        for j, p in enumerate(positions):
+            shape_j, units = _basis(args[p])
+            columns = []
+            for unit in units:
+                direction = tuple(unit if k == j else zeros[k] for k in range(len(positions)))
+                columns.append(self.product(*args, direction))
+            for i, q in enumerate(positions):
+                shape_i = np.shape(args[q])
+                stacked = np.stack([np.asarray(c[i], dtype=float) for c in columns], axis=-1)
+                blocks[i][j] = stacked.reshape(shape_i + shape_j)
+        return tuple(tuple(row) for row in blocks)
+
+
+def hessian(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+    """The Hessian of a scalar function."""
+    return _transform(Hessian, f, wrt)
+
+
 def source(f: Callable[..., Any], mode: str = "reverse", wrt: pipeline.Wrt = 0,
            example: Optional[Tuple] = None, optimize: bool = True) -> str:
-    """The generated Python source of ``f``'s derivative. ``example``: arguments to
-    specialize for (default: the parameters' annotations and defaults)."""
-    if mode != "reverse":
-        raise DifferentiationError(f"unknown mode {mode!r}; this version generates "
-                                   "'reverse' mode source")
+    """The generated Python source of ``f``'s derivative (``mode`` "reverse" or
+    "forward"). ``example``: arguments to specialize for (default: the parameters'
+    annotations and defaults)."""
+    if mode not in ("reverse", "forward"):
+        raise DifferentiationError(f"unknown mode {mode!r}: use 'reverse' or 'forward'")
     if example is not None:
         kinds = pipeline.kinds_of_call(f, example, {})
-        return pipeline.compile_adjoint(f, wrt, kinds, optimize).source
-    return grad(f, wrt, optimize=optimize).source  # what it last compiled, if anything
+        return pipeline.compile_derivative(mode, f, wrt, kinds, optimize).source
+    kind = Grad if mode == "reverse" else Jvp
+    return _cached(kind, f, wrt, optimize).source  # what it last compiled, if anything

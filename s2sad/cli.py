@@ -1,5 +1,5 @@
 """The command line: ``s2sad adjoint FILE.py:FUNC`` prints a function's adjoint program,
-``s2sad ir FILE.py:FUNC`` its SSA form.
+``s2sad tangent FILE.py:FUNC`` its tangent program, ``s2sad ir FILE.py:FUNC`` its SSA form.
 
 Takes command-line arguments, gives the program text on stdout. A bad file, function or
 unsupported construct prints one line to stderr naming FILE:LINE and exits 1; a usage
@@ -66,13 +66,14 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="s2sad", description="Source-to-source automatic "
                                 "differentiation for Python and NumPy.")
     commands = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    adjoint = commands.add_parser("adjoint", help="print a function's reverse-mode "
-                                  "(adjoint) program")
-    adjoint.add_argument("target", type=_target, metavar="FILE.py:FUNC")
-    adjoint.add_argument("--wrt", type=_wrt, default=None, metavar="NAME[,NAME...]",
-                         help="the parameters to differentiate (default: the first)")
-    adjoint.add_argument("--no-optimize", action="store_true",
-                         help="skip the optional clean-up passes")
+    for name, what in (("adjoint", "reverse-mode (adjoint)"), ("tangent", "forward-mode "
+                                                                "(tangent)")):
+        command = commands.add_parser(name, help=f"print a function's {what} program")
+        command.add_argument("target", type=_target, metavar="FILE.py:FUNC")
+        command.add_argument("--wrt", type=_wrt, default=None, metavar="NAME[,NAME...]",
+                             help="the parameters to differentiate (default: the first)")
+        command.add_argument("--no-optimize", action="store_true",
+                             help="skip the optional clean-up passes")
     ir = commands.add_parser("ir", help="print a function's three-address SSA form")
     ir.add_argument("target", type=_target, metavar="FILE.py:FUNC")
     return p
@@ -93,7 +94,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             text = api.ir(fn)
         else:
             wrt = args.wrt if args.wrt is None or len(args.wrt) > 1 else args.wrt[0]
-            text = api.source(fn, "reverse", 0 if wrt is None else wrt,
+            mode = "reverse" if args.command == "adjoint" else "forward"
+            text = api.source(fn, mode, 0 if wrt is None else wrt,
                               optimize=not args.no_optimize)
     except (UserError, DifferentiationError) as exc:
         print(f"s2sad: {exc}", file=sys.stderr)

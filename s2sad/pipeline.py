@@ -1,7 +1,7 @@
 """The compile pipeline: takes a Python function, what to differentiate and the kinds of its
 arguments, gives the derivative as IR, as Python source and as a live function.
 
-    lower -> inline the user's functions -> index loops over arrays -> reverse mode
+    lower -> inline the user's functions -> index loops over arrays -> reverse | forward mode
           -> simplify -> verify -> emit -> load
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 
+from .ad.forward import forward_mode
 from .ad.prepare import prepare_for_ad
 from .ad.reverse import reverse_mode
 from .backend import emit_function, load
@@ -88,12 +89,33 @@ def adjoint_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
     return func, indices
 
 
+def tangent_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
+               optimize: bool = True) -> Tuple[Function, List[int]]:
+    """The forward-mode IR of ``fn``: a function taking tangents ``d<name>`` and returning
+    ``(value, tangent)``."""
+    func = lower(fn)
+    indices = wrt_indices(func, wrt)
+    prepare_for_ad(func, indices)
+    param_kinds = {p.value: kinds.get(p.name, OTHER) for p in func.params}
+    forward_mode(func, indices, param_kinds, as_tuple=isinstance(wrt, tuple))
+    verify(func)
+    return func, indices
+
+
+def compile_derivative(mode: str, fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
+                       optimize: bool = True) -> Callable[..., Any]:
+    """The ``mode`` ("reverse" or "forward") derivative of ``fn`` as a live function with
+    ``.source``."""
+    build, suffix = (adjoint_ir, "adjoint") if mode == "reverse" else (tangent_ir, "tangent")
+    func, _ = build(fn, wrt, kinds, optimize)
+    emitted = emit_function(func, name=f"{func.name}_{suffix}", comments=True)
+    return load(emitted.source, emitted.name, emitted.namespace, f"{suffix} {func.qualname}")
+
+
 def compile_adjoint(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
                     optimize: bool = True) -> Callable[..., Any]:
     """The reverse-mode derivative of ``fn`` as a live function with ``.source``."""
-    func, _ = adjoint_ir(fn, wrt, kinds, optimize)
-    emitted = emit_function(func, name=f"{func.name}_adjoint", comments=True)
-    return load(emitted.source, emitted.name, emitted.namespace, f"adjoint {func.qualname}")
+    return compile_derivative("reverse", fn, wrt, kinds, optimize)
 
 
 def kinds_of_call(fn: Callable[..., Any], args: Sequence[Any],

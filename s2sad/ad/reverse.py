@@ -37,6 +37,26 @@ from .activity import Activity, callee_rule
 from .templates import lowered_template
 
 
+def no_rule_error(op: Op, mode: str = "reverse") -> DifferentiationError:
+    """The error for an active op that has no derivative rule."""
+    if op.opcode == "call":
+        what = repr(op.operands[0].dotted) if isinstance(op.operands[0], Global) \
+            else "this callable"
+    elif op.opcode == "method":
+        what = f"the method .{op.attrs['name']}()"
+    elif op.opcode == "getattr":
+        what = f"the attribute .{op.attrs['name']}"
+    else:
+        what = f"the operation {op.opcode}"
+    loc = op.loc
+    kind = "derivative rule" if mode == "reverse" else "forward-mode (tangent) rule"
+    return DifferentiationError(
+        f"no {kind} for {what}", loc.filename if loc else None, loc.line if loc else None,
+        "register one with the decorator @s2sad.rules.reverse(the_function) (see "
+        "s2sad/rules/registry.py), or s2sad.rules.nondifferentiable(the_function) "
+        "if it has no derivative")
+
+
 def helper(name: str) -> Global:
     """A runtime helper as an operand (generated code calls it by this name)."""
     return Global((name,), getattr(runtime, name), "global")
@@ -396,8 +416,8 @@ class ReverseMode:
 
     def primitive(self, op: Op, g: Operand) -> None:
         rule = callee_rule(op)
-        if rule is None:
-            raise self.no_rule(op)
+        if rule is None or (rule.differentiable and not rule.has_reverse):
+            raise no_rule_error(op)
         if not rule.differentiable:
             return
         if op.opcode == "call":
@@ -433,24 +453,6 @@ class ReverseMode:
             if value in op.results:
                 return op
         return None
-
-    def no_rule(self, op: Op) -> DifferentiationError:
-        if op.opcode == "call":
-            what = repr(op.operands[0].dotted) if isinstance(op.operands[0], Global) \
-                else "this callable"
-        elif op.opcode == "method":
-            what = f"the method .{op.attrs['name']}()"
-        elif op.opcode == "getattr":
-            what = f"the attribute .{op.attrs['name']}"
-        else:
-            what = f"the operation {op.opcode}"
-        loc = op.loc
-        return DifferentiationError(
-            f"no derivative rule for {what}", loc.filename if loc else None,
-            loc.line if loc else None,
-            "register one with the decorator @s2sad.rules.reverse(the_function) (see "
-            "s2sad/rules/registry.py), or s2sad.rules.nondifferentiable(the_function) "
-            "if it has no derivative")
 
     def unpack(self, op: Op) -> None:
         grads = [self.adj.pop(r, None) for r in op.results]

@@ -45,3 +45,13 @@ def lowered_template(rule: Rule, operands: str) -> Function:
                 op.operands = [_scalar(o) if isinstance(o, Global) else o for o in op.operands]
         _CACHE[key] = func
     return _CACHE[key]
+
+
+def lowered_tangent(template) -> Function:
+    """The IR of a forward (tangent) template, lowered once."""
+    from ..frontend import lower
+
+    key = (id(template), "tangent")
+    if key not in _CACHE:
+        _CACHE[key] = lower(template)
+    return _CACHE[key]

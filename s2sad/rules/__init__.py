@@ -1,9 +1,9 @@
 """Derivative rules: one table per library (``operators``, ``math_rules``,
 ``builtin_rules``, ``numpy_rules``), held by the registry (see registry.py for how a rule
 is written)."""
-from . import builtin_rules, math_rules, numpy_rules, operators  # noqa: F401  (register)
-from .registry import (REGISTRY, Rule, attribute_key, is_pure_call, lookup, method_key,
-                       nondifferentiable, pure, reverse)
+from . import builtin_rules, math_rules, numpy_rules, operators, runtime_rules  # noqa: F401
+from .registry import (REGISTRY, Rule, attribute_key, is_pure_call, linear, lookup,
+                       method_key, nondifferentiable, pure, reverse, tangent)
 from .. import runtime as _runtime
 
 pure(*(getattr(_runtime, name) for name in (
@@ -12,5 +12,5 @@ pure(*(getattr(_runtime, name) for name in (
     "split_adjoint", "unstack_adjoint", "transpose_adjoint", "clip_adjoint", "accumulate",
     "owned_copy")))
 
-__all__ = ["REGISTRY", "Rule", "attribute_key", "is_pure_call", "lookup", "method_key",
-           "nondifferentiable", "pure", "reverse"]
+__all__ = ["REGISTRY", "Rule", "attribute_key", "is_pure_call", "linear", "lookup",
+           "method_key", "nondifferentiable", "pure", "reverse", "tangent"]

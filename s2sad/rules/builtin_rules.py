@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from ..runtime import sum_adjoint, unbroadcast
-from .registry import nondifferentiable, pure, reverse
+from .registry import linear, nondifferentiable, pure, reverse
 
 
 @reverse(builtins.abs, kind="same", scalar=True)
@@ -57,3 +57,5 @@ nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, bui
                   builtins.format, builtins.slice)
 nondifferentiable(builtins.print, pure=False)
 pure(builtins.enumerate, builtins.zip, builtins.reversed, builtins.list, builtins.tuple)
+linear(builtins.sum, builtins.list, builtins.tuple)
+linear(("method", "pop"))  # the tape: popping a list pops its tangent list alike

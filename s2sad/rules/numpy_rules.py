@@ -5,7 +5,7 @@ import numpy as np
 from ..runtime import (clip_adjoint, expand, matmul_left, matmul_right, moment_adjoint,
                        reduced_extreme_adjoint, reshape_like, split_adjoint,
                        transpose_adjoint, unbroadcast, unstack_adjoint)
-from .registry import attribute_key, method_key, nondifferentiable, reverse
+from .registry import attribute_key, linear, method_key, nondifferentiable, reverse, tangent
 
 # -- elementwise arithmetic
 @reverse(np.add, kind="same")
@@ -224,12 +224,12 @@ def minimum(g, y, a, b):
     return unbroadcast(g * (a <= b), a), unbroadcast(g * (a > b), b)
 
 
-@reverse(np.where)
+@reverse(np.where, elementwise=True)
 def where(g, y, condition, a, b):
     return None, unbroadcast(np.where(condition, g, 0.0), a), unbroadcast(np.where(condition, 0.0, g), b)
 
 
-@reverse(np.clip, method_key("clip"))
+@reverse(np.clip, method_key("clip"), elementwise=True)
 def clip(g, y, a, a_min, a_max):
     return clip_adjoint(g, a, a_min, a_max), None, None
 
@@ -247,12 +247,12 @@ def unstack_like(g, obj):
     return g
 
 
-@reverse(method_key("copy"), np.copy)
+@reverse(method_key("copy"), np.copy, elementwise=True)
 def copy(g, y, a):
     return g
 
 
-@reverse(method_key("astype"))
+@reverse(method_key("astype"), elementwise=True)
 def astype(g, y, a, dtype):
     return unbroadcast(g, a), None
 
@@ -268,3 +268,33 @@ nondifferentiable(np.zeros, np.ones, np.zeros_like, np.ones_like, np.empty, np.e
                   method_key("nonzero"), method_key("any"), method_key("all"),
                   attribute_key("shape"), attribute_key("ndim"), attribute_key("size"),
                   attribute_key("dtype"))
+
+
+# -- forward mode: what is linear, and the tangents that are neither linear nor elementwise
+linear(np.sum, method_key("sum"), np.mean, method_key("mean"), attribute_key("T"),
+       np.transpose, method_key("transpose"), np.reshape, method_key("reshape"), np.ravel,
+       method_key("ravel"), method_key("flatten"), np.concatenate, np.stack, np.array,
+       np.asarray)
+linear(np.dot, method_key("dot"), np.matmul, np.outer, operands=(0, 1))
+
+
+@tangent(np.prod, method_key("prod"))
+def prod_tangent(d, y, a, axis=None, keepdims=False):
+    return np.sum(d * expand(y, a, axis, keepdims) / a, axis=axis, keepdims=keepdims)
+
+
+@tangent(np.max, np.amax, method_key("max"), np.min, np.amin, method_key("min"))
+def extreme_tangent(d, y, a, axis=None, keepdims=False):
+    hits = a == expand(y, a, axis, keepdims)
+    return np.sum(d * hits, axis=axis, keepdims=keepdims) / np.sum(hits, axis=axis, keepdims=keepdims)
+
+
+@tangent(np.var, method_key("var"))
+def var_tangent(d, y, a, axis=None, ddof=0, keepdims=False):
+    return np.sum(moment_adjoint(1.0, a, axis, ddof, True) * d, axis=axis, keepdims=keepdims)
+
+
+@tangent(np.std, method_key("std"))
+def std_tangent(d, y, a, axis=None, ddof=0, keepdims=False):
+    return np.sum(moment_adjoint(1.0, a, axis, ddof, True) * d, axis=axis,
+                  keepdims=keepdims) / (2.0 * y)

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ..runtime import matmul_left, matmul_right, unbroadcast
-from .registry import nondifferentiable, reverse
+from .registry import linear, nondifferentiable, reverse
 
 
 @reverse("add", kind="same")
@@ -66,3 +66,4 @@ def pos(g, y, a):
 nondifferentiable("floordiv", "lshift", "rshift", "bitor", "bitxor", "bitand", "invert", "not",
                   "eq", "ne", "lt", "le", "gt", "ge", "is", "isnot", "in", "notin",
                   "and", "or")
+linear("matmul", operands=(0, 1))

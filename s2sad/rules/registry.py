@@ -35,10 +35,20 @@ class Rule:
     matrix_template: Optional[Callable[..., Any]] = None
     kind: Optional[str] = None
     pure: bool = True
-    _lowered: Dict[bool, Any] = field(default_factory=dict)
+    # Forward mode, per operand position: the primitive is linear in these operands (its
+    # tangent is the primitive applied to that operand's tangent), or has an explicit
+    # tangent template, or is elementwise (the tangent comes from the reverse template).
+    linear: Tuple[int, ...] = ()
+    tangents: Dict[int, Callable[..., Any]] = field(default_factory=dict)
+    elementwise: bool = False
 
     @property
     def differentiable(self) -> bool:
+        """Whether it has a derivative at all (in either mode)."""
+        return self.has_reverse or bool(self.linear) or bool(self.tangents)
+
+    @property
+    def has_reverse(self) -> bool:
         return self.template is not None or self.scalar_template is not None
 
     def template_for(self, operands: str) -> Callable[..., Any]:
@@ -89,8 +99,30 @@ def pure(*objs: Any) -> None:
         _PURE[id(obj)] = obj
 
 
+def linear(*keys: Any, operands: Tuple[int, ...] = (0,), kind: Optional[str] = None) -> None:
+    """Declare each key linear in these operand positions: its tangent (forward mode) is the
+    primitive itself applied to that operand's tangent. Its other operands (shapes, axes,
+    masks, indices) contribute no tangent."""
+    for key in keys:
+        rule = REGISTRY.rule(key)
+        rule.linear = tuple(operands)
+        if kind is not None:
+            rule.kind = kind
+
+
+def tangent(*keys: Any, operand: int = 0) -> Callable:
+    """Register the decorated template as the forward rule of ``operand`` of each key. Its
+    parameters are ``d`` (that operand's tangent), ``y`` (the result), then the primitive's
+    parameters; it returns ``d``'s contribution to the tangent of the result."""
+    def register(template: Callable[..., Any]) -> Callable[..., Any]:
+        for key in keys:
+            REGISTRY.rule(key).tangents[operand] = template
+        return template
+    return register
+
+
 def reverse(*keys: Any, kind: Optional[str] = None, scalar: bool = False,
-            matrix: bool = False) -> Callable:
+            matrix: bool = False, elementwise: bool = False) -> Callable:
     """Register the decorated template as the reverse rule of each key (``scalar``: only
     for number operands; ``matrix``: only for 2-D array operands)."""
     def register(template: Callable[..., Any]) -> Callable[..., Any]:
@@ -104,6 +136,7 @@ def reverse(*keys: Any, kind: Optional[str] = None, scalar: bool = False,
                 rule.template = template
             if kind is not None:
                 rule.kind = kind
+            rule.elementwise = rule.elementwise or elementwise or kind in ("same", "scalar")
         return template
     return register
 

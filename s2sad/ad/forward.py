@@ -1,0 +1,305 @@
+"""Forward mode: takes a Function and the parameters to differentiate, gives (in place) a
+Function that takes a tangent ``d<name>`` for each of them and returns ``(value,
+tangent)``, the Jacobian-vector product.
+
+Each active op is followed by its tangent (the dual-number rule), so tangents travel with
+the primal values and no tape is needed. Branches yield their results' tangents as extra
+results; loops carry tangents as extra carried values.
+
+A primitive's tangent is the sum, over its active operands, of that operand's
+contribution, from its rule: the primitive applied to the operand's tangent where it is
+linear (``np.sum``, ``@``, ``x.T``, a list's ``pop``), an explicit tangent template, or,
+for elementwise primitives, the reverse template read forwards (``g`` := the tangent,
+without undoing broadcasting).
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+from ..ir import Builder, Const, Function, Global, Op, Operand, Param, Region, Value
+from ..ir.inline import bind, inline, split_call
+from ..ir.nodes import KEYWORD_ONLY
+from ..ir.printer import shown_path
+from ..passes.dce import eliminate_dead_code
+from ..passes.kinds import SCALAR, Kinds, remove_scalar_unbroadcast
+from ..passes.simplify import simplify
+from .. import runtime
+from .activity import Activity, callee_rule
+from .reverse import define_everywhere, helper, no_rule_error
+from .templates import lowered_template, lowered_tangent
+
+_STRUCTURAL_COPIES = ("copy",)
+
+
+class ForwardMode:
+    """Builds the tangent program of one function. Use :func:`forward_mode`."""
+
+    def __init__(self, func: Function, wrt: List[int], param_kinds: Dict[Value, str],
+                 as_tuple: bool = False):
+        self.func = func
+        self.wrt = wrt
+        self.as_tuple = as_tuple
+        self.activity = Activity(func, wrt)
+        self.kinds = Kinds(func, param_kinds)
+        define_everywhere(func)
+        self.builder = Builder(func.loc)
+        self.tan: Dict[Value, Operand] = {}
+
+    def kind(self, operand: Operand) -> str:
+        return self.kinds(operand)
+
+    def varied(self, operand: object) -> bool:
+        return self.activity.is_varied(operand)
+
+    def zero(self, value: Operand) -> Operand:
+        if self.kind(value) == SCALAR:
+            return Const(0.0)
+        return self.builder.value("call", [helper("zeros_like"), value], attrs={"kwnames": ()})
+
+    def tangent_of(self, operand: Operand) -> Optional[Operand]:
+        return self.tan.get(operand) if isinstance(operand, Value) else None
+
+    def dense(self, operand: Operand) -> Operand:
+        """The tangent of ``operand``, a zero when it has none."""
+        found = self.tangent_of(operand)
+        return found if found is not None else self.zero(operand)
+
+    def set_tangent(self, value: Value, tangent: Operand) -> None:
+        if isinstance(tangent, Value) and not tangent.hint and value.hint:
+            tangent.hint = "d" + value.hint
+        self.tan[value] = tangent
+
+    # -- the function -----------------------------------------------------------------
+    def run(self) -> Function:
+        func = self.func
+        taken = {p.name for p in func.params}
+        names = []
+        for index in self.wrt:
+            param = func.params[index]
+            name = "d" + param.name
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            names.append(name)
+            value = Value(name)
+            func.params.append(Param(name, KEYWORD_ONLY, value))
+            func.body.args.append(value)
+            self.tan[param.value] = value
+        ret = func.body.ops[-1]
+        self.region(func.body)
+        result = ret.operands[0]
+        with self.builder.region(func.body), self.builder.at(ret.loc):
+            func.body.ops.pop()
+            if isinstance(result, Value) and not result.hint:
+                result.hint = "value"
+            output = self.builder.value("tuple", [result, self.dense(result)])
+            self.builder.terminate("return", [output])
+        params = {p.value: self.kind(p.value) for p in func.params}
+        params.update({v: self.kind(p.value) for p, v in
+                       zip([func.params[i] for i in self.wrt], func.body.args[-len(self.wrt):])})
+        simplify(func)
+        remove_scalar_unbroadcast(func, Kinds(func, params, dict(self.kinds.kinds)))
+        simplify(func)
+        eliminate_dead_code(func)
+        where = f"{shown_path(func.loc.filename)}:{func.loc.line}"
+        func.header = [f"Forward mode of {func.qualname} ({where}).",
+                       f"Takes the tangent {', '.join(names)} of "
+                       f"{', '.join(func.params[i].name for i in self.wrt)}; returns "
+                       f"(value, dvalue): what {func.name} returns and its tangent."]
+        return func
+
+    # -- regions ----------------------------------------------------------------------
+    def region(self, region: Region) -> None:
+        """Rewrite ``region`` in place: every op followed by its tangent."""
+        ops, region.ops = region.ops, []
+        with self.builder.region(region):
+            for op in ops:
+                if op.opcode in ("yield", "return"):
+                    region.ops.append(op)
+                    continue
+                with self.builder.at(op.loc):
+                    if op.opcode == "if":
+                        self.if_(op)
+                    elif op.opcode in ("for", "while"):
+                        self.loop(op)
+                    else:
+                        region.ops.append(op)
+                        self.op(op)
+
+    def if_(self, op: Op) -> None:
+        for region in op.regions:
+            self.region(region)
+        varied = [k for k, r in enumerate(op.results) if self.varied(r)]
+        for region in op.regions:
+            with self.builder.region(region):
+                last = region.ops.pop()
+                for k in varied:
+                    last.operands.append(self.dense(last.operands[k]))
+                region.ops.append(last)
+        tangents = [Value() for _ in varied]
+        op.results.extend(tangents)
+        self.builder.current.ops.append(op)
+        for k, t in zip(varied, tangents):
+            self.set_tangent(op.results[k], t)
+
+    def loop(self, op: Op) -> None:
+        n = len(op.results)
+        code = op.opcode
+        offset = op.attrs["ntargets"] if code == "for" else 0
+        body = op.regions[-1]
+        varied = [k for k in range(n) if self.varied(op.results[k])
+                  or self.varied(body.args[offset + k])]
+        inits = op.operands[1:] if code == "for" else op.operands
+        starts = [self.dense(inits[k]) for k in varied]
+        for region in op.regions:
+            base = offset if region is body else 0
+            new_args = [Value("d" + region.args[base + k].hint) for k in varied]
+            for k, arg in zip(varied, new_args):
+                self.set_tangent(region.args[base + k], arg)
+            region.args.extend(new_args)
+        for region in op.regions:
+            self.region(region)
+        with self.builder.region(body):
+            last = body.ops.pop()
+            nexts = [self.dense(last.operands[k]) for k in varied]
+            last.operands[n:n] = nexts  # before the exit flag
+            body.ops.append(last)
+        op.operands.extend(starts)
+        tangents = [Value() for _ in varied]
+        op.results.extend(tangents)
+        self.builder.current.ops.append(op)
+        for k, t in zip(varied, tangents):
+            self.set_tangent(op.results[k], t)
+
+    # -- one op -----------------------------------------------------------------------
+    def op(self, op: Op) -> None:
+        if not any(self.tangent_of(o) is not None for o in op.operands):
+            return
+        code = op.opcode
+        if code in ("assert", "raise") or not op.results:
+            return
+        if code in _STRUCTURAL_COPIES:
+            return self.set_tangent(op.result, self.tan[op.operands[0]])
+        if code in ("tuple", "list"):
+            return self.set_tangent(op.result, self.builder.value(
+                code, [self.dense(o) for o in op.operands]))
+        if code == "dict":
+            parts: List[Operand] = []
+            for key, value in zip(op.operands[0::2], op.operands[1::2]):
+                parts += [key, self.dense(value)]
+            return self.set_tangent(op.result, self.builder.value("dict", parts))
+        if code == "unpack":
+            parts_op = self.builder.op("unpack", [self.dense(op.operands[0])], len(op.results),
+                                       attrs=dict(op.attrs))
+            for result, part in zip(op.results, parts_op.results):
+                self.set_tangent(result, part)
+            return
+        if code == "getitem":
+            if self.tangent_of(op.operands[0]) is not None:
+                self.set_tangent(op.result, self.builder.value(
+                    "getitem", [self.tan[op.operands[0]], op.operands[1]]))
+            return
+        if code == "setitem":
+            container, index, value = op.operands
+            buffer = self.builder.value("call", [helper("owned_copy"), self.dense(container)],
+                                        attrs={"kwnames": ()})
+            return self.set_tangent(op.result, self.builder.value(
+                "setitem", [buffer, index, self.dense(value)]))
+        if code == "append":
+            items, value = op.operands
+            return self.set_tangent(op.result, self.builder.value(
+                "append", [self.dense(items), self.dense(value)]))
+        if not self.varied(op.results[0]):
+            return
+        self.primitive(op)
+
+    def primitive(self, op: Op) -> None:
+        rule = callee_rule(op)
+        if rule is None:
+            raise no_rule_error(op)
+        if op.opcode in ("call", "method"):
+            positional, keywords = split_call(op, 1)
+            if op.opcode == "method":
+                positional = [op.operands[0]] + positional
+        else:
+            positional, keywords = list(op.operands), {}
+        contributions: List[Operand] = []
+        for position, operand in enumerate(positional + list(keywords.values())):
+            d = self.tangent_of(operand)
+            if d is None:
+                continue
+            contribution = self.contribution(op, rule, positional, keywords, position, d)
+            if contribution is not None:
+                contributions.append(contribution)
+        if not contributions:
+            return
+        total = contributions[0]
+        for c in contributions[1:]:
+            total = self.builder.value("add", [total, c])
+        self.set_tangent(op.results[0], total)
+
+    def contribution(self, op: Op, rule, positional: List[Operand], keywords: Dict[str, Operand],
+                     position: int, d: Operand) -> Optional[Operand]:
+        """The tangent of ``op``'s result due to the tangent ``d`` of one operand."""
+        if position in rule.linear:
+            return self.apply_to_tangent(op, position, d)
+        if position in rule.tangents:
+            template = lowered_tangent(rule.tangents[position])
+            mapping = bind(template, positional, keywords, self.builder, skip=2)
+            mapping[template.params[0].value] = d
+            mapping[template.params[1].value] = op.results[0]
+            return inline(template, mapping, self.builder)
+        if rule.elementwise:
+            kinds = [self.kind(o) for o in positional + list(keywords.values())]
+            shape = "scalar" if all(k == SCALAR for k in kinds) else "any"
+            template = lowered_template(rule, shape)
+            mapping = bind(template, positional, keywords, self.builder, skip=2)
+            mapping[template.params[0].value] = d
+            mapping[template.params[1].value] = op.results[0]
+            returned = inline(template, mapping, self.builder)
+            outputs = self.returned_adjoints(returned)
+            if position >= len(outputs) or outputs[position] == Const(None):
+                return None
+            return self.forwards(outputs[position])
+        if not rule.differentiable or rule.linear:
+            return None  # the other operands of a linear primitive give shapes, axes, masks
+        raise no_rule_error(op, "forward")
+
+    def apply_to_tangent(self, op: Op, position: int, d: Operand) -> Operand:
+        """The primitive applied with one operand replaced by its tangent."""
+        skip = 1 if op.opcode == "call" else 0
+        operands = list(op.operands)
+        operands[skip + position] = d
+        return self.builder.value(op.opcode, operands, attrs=dict(op.attrs))
+
+    def returned_adjoints(self, returned: Operand) -> List[Operand]:
+        for op in reversed(self.builder.current.ops):
+            if returned in op.results:
+                if op.opcode == "tuple":
+                    return list(op.operands)
+                break
+        if isinstance(returned, Const) and isinstance(returned.value, tuple):
+            return [Const(v) for v in returned.value]
+        return [returned]
+
+    def forwards(self, value: Operand) -> Operand:
+        """A reverse template's output read forwards: undoing broadcasting is not needed
+        (the tangent already has the result's shape)."""
+        if not isinstance(value, Value):
+            return value
+        for op in reversed(self.builder.current.ops):
+            if value in op.results:
+                if op.opcode == "call" and isinstance(op.operands[0], Global) \
+                        and op.operands[0].obj is runtime.unbroadcast:
+                    return op.operands[1]
+                break
+        return value
+
+
+def forward_mode(func: Function, wrt: List[int], param_kinds: Dict[Value, str],
+                 as_tuple: bool = False) -> Function:
+    """Turn ``func`` into its tangent program in place (see the module docstring)."""
+    return ForwardMode(func, wrt, param_kinds, as_tuple).run()
+
+
+__all__ = ["forward_mode"]
