@@ -106,7 +106,8 @@ class Derivative:
         """The generated source of the last specialization compiled, or, before any call,
         one compiled from the parameters' annotations and defaults."""
         for other in _TRANSFORMS.get(self.f, {}).values():  # share with sibling transforms
-            if other is not self and other.mode == self.mode and other.wrt == self.wrt \
+            if isinstance(other, Derivative) and other is not self \
+                    and other.mode == self.mode and other.wrt == self.wrt \
                     and other._latest is not None and self._latest is None:
                 return other._latest.source
         if self._latest is None:

@@ -12,6 +12,9 @@ differentiated again.
 - ``structure(g, x)``: an adjoint in the structure of ``x`` (a tuple for a tuple).
 - ``matmul_left(g, a, b)``, ``matmul_right(g, a, b)``: the adjoints of ``a @ b``.
 - ``accumulate(a, b)``, ``owned_copy(g)``: adding and copying adjoints of containers.
+- ``broadcast_like(d, y)``: a tangent broadcast to the shape of its value.
+- ``collapse``, ``sum_entries``: the adjoints of ``expand`` and ``sum_adjoint``.
+- ``concat(a, b)``: two lists joined.
 - the adjoints of reductions and shape operations the NumPy rules use (``expand``...).
 """
 from __future__ import annotations
@@ -56,7 +59,7 @@ def zeros_like(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return np.zeros(x.shape, x.dtype if x.dtype.kind in "fc" else float)
     if isinstance(x, (list, tuple)):
-        return [zeros_like(v) for v in x]
+        return type(x)(zeros_like(v) for v in x)
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, np.floating):
@@ -191,7 +194,7 @@ def clip_adjoint(g: Any, x: Any, low: Any, high: Any) -> Any:
 def accumulate(a: Any, b: Any) -> Any:
     """``a + b`` for adjoints, elementwise through lists, tuples and dicts."""
     if isinstance(a, (list, tuple)):
-        return [accumulate(x, y) for x, y in zip(a, b)]
+        return type(a)(accumulate(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
         return {k: accumulate(a[k], b[k]) if k in b else a[k] for k in a}
     return a + b
@@ -206,3 +209,40 @@ def owned_copy(g: Any) -> Any:
     if isinstance(g, dict):
         return dict(g)
     return g
+
+
+def broadcast_like(d: Any, y: Any) -> Any:
+    """A tangent ``d`` broadcast to the shape of its value ``y`` (forward mode reads
+    ``x + 1.0`` with a number ``x`` and an array result as an array tangent)."""
+    if isinstance(y, np.ndarray) and np.shape(d) != y.shape:
+        return np.broadcast_to(d, y.shape).copy()
+    return d
+
+
+def unstack_like(g: Any, obj: Any) -> Any:
+    """The adjoint of the nested sequence ``obj`` in ``np.array(obj)``."""
+    if isinstance(obj, (list, tuple)):
+        return [unstack_like(g[i], item) for i, item in enumerate(obj)]
+    return g
+
+
+def collapse(b: Any, g: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The adjoint of ``g`` in ``expand(g, x, axis, keepdims)``: ``b`` summed back."""
+    if axis is None:
+        return unbroadcast(b, g)
+    return np.reshape(np.sum(b, axis=axis, keepdims=keepdims), np.shape(g))
+
+
+def sum_entries(b: Any, g: Any) -> Any:
+    """The adjoint of ``g`` in ``sum_adjoint(g, items)``: the entries' adjoints summed."""
+    if isinstance(b, (list, tuple)):
+        total = 0.0
+        for entry in b:
+            total = total + entry
+        return unbroadcast(total, g)
+    return unbroadcast(b, g)
+
+
+def concat(a: Any, b: Any) -> list:
+    """``a`` and ``b`` as one list (the adjoint of ``first, *rest = t`` joins its parts)."""
+    return list(a) + list(b)

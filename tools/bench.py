@@ -25,6 +25,12 @@ and prints ratios of those times, never bare times as the headline. Each callabl
 up once (s2sad compiles on its first call), then timed like ``timeit``: the number of loops
 is raised until one repeat takes at least 0.1 s, and the minimum over 5 repeats is kept.
 
+W6 is second order: s2sad.hvp of the W3 MLP loss (wrt W1, b1, W2, b2; the vector v is random
+arrays of the same shapes) timed against the function and against autograd's
+``hessian_vector_product`` (on a function of the flattened parameters, since it takes one
+argument). There is no hand-written HVP: before timing, s2sad's (and autograd's) HVP is checked
+against central differences of the hand-written W3 gradient along v (rtol 1e-4).
+
 Before timing, every hand-written gradient is checked against central finite differences
 along a random direction, and s2sad's (and autograd's) value and gradient against the
 hand-written ones (``np.allclose``, rtol 1e-6). When s2sad raises (not implemented yet, or
@@ -248,6 +254,21 @@ def _w5_args():
     return (2.0, 5.0)
 
 
+class HvpWorkload(Workload):
+    """A Hessian-vector product workload: ``hand`` is the hand-written (value, gradient) the
+    HVP is checked against, ``make_v`` the vector (shaped like the wrt arguments)."""
+
+    def __init__(self, key: str, title: str, fn: Callable[..., Any], hand: Callable[..., Any],
+                 wrt: Any, make_args: Callable[[], tuple], make_v: Callable[[], tuple]):
+        super().__init__(key, title, fn, hand, wrt, make_args)
+        self.make_v = make_v
+
+
+def _w6_v():
+    rng = np.random.default_rng(6)
+    return tuple(rng.standard_normal(np.shape(a)) for a in _w3_args()[:4])
+
+
 WORKLOADS: List[Workload] = [
     Workload("W1", "scalar loop, 1000 steps", scalar_loop, scalar_loop_vg, ("x", "y"), _w1_args),
     Workload("W2", "logistic loss 10000x100", logistic_loss, logistic_loss_vg, 0, _w2_args),
@@ -255,6 +276,8 @@ WORKLOADS: List[Workload] = [
              _w3_args),
     Workload("W4", "tanh RNN, 50 steps", rnn_loss, rnn_loss_vg, ("Wx", "Wh", "b"), _w4_args),
     Workload("W5", "lecture f(x1, x2)", lecture_f, lecture_f_vg, (0, 1), _w5_args),
+    HvpWorkload("W6", "HVP of the W3 MLP loss", mlp_loss, mlp_loss_vg, ("W1", "b1", "W2", "b2"),
+                _w3_args, _w6_v),
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -364,6 +387,9 @@ class Row:
 
 def run_workload(w: Workload, s2sad: Any, s2sad_import_error: Optional[str], autograd: Any,
                  repeat: int, min_time: float, problems: List[str], timing: bool) -> Row:
+    if isinstance(w, HvpWorkload):
+        return run_hvp_workload(w, s2sad, s2sad_import_error, autograd, repeat, min_time,
+                                problems, timing)
     row = Row(w)
     args = w.make_args()
     want_value, want_grad = w.hand(*args)
@@ -421,6 +447,104 @@ def run_workload(w: Workload, s2sad: Any, s2sad_import_error: Optional[str], aut
         row.t_s2sad = time_call(s2sad_vg, args, repeat, min_time)
     if ag_vg is not None:
         row.t_ag = time_call(ag_vg, args, repeat, min_time)
+    return row
+
+
+def fd_hvp(w: HvpWorkload, args: tuple, v: tuple, eps: float = 1e-6) -> Tuple[np.ndarray, ...]:
+    """Central differences of the hand-written gradient along v: approximately H v."""
+    pos = w.positions()
+
+    def grad_at(sign: float) -> Tuple[np.ndarray, ...]:
+        new = list(args)
+        for p, d in zip(pos, v):
+            new[p] = args[p] + sign * eps * d
+        return tuple(w.hand(*new)[1])
+
+    plus, minus = grad_at(1.0), grad_at(-1.0)
+    return tuple((a - b) / (2 * eps) for a, b in zip(plus, minus))
+
+
+def _autograd_hvp(w: HvpWorkload, args: tuple, v: tuple, anp: Any) -> Tuple[Callable[..., Any],
+                                                                              tuple, Callable]:
+    """autograd's hessian_vector_product on the loss as a function of one flat parameter vector;
+    returns (hvp, its arguments (theta, flat v), unflatten)."""
+    from autograd import hessian_vector_product
+    pos = w.positions()
+    shapes = [np.shape(args[p]) for p in pos]
+    sizes = [int(np.prod(s)) for s in shapes]
+    fn = _autograd_source_copy(w.fn, anp)
+
+    def unflatten(theta: Any) -> List[Any]:
+        out, k = [], 0
+        for shape, n in zip(shapes, sizes):
+            out.append(anp.reshape(theta[k:k + n], shape))
+            k += n
+        return out
+
+    def loss_of_theta(theta: Any) -> Any:
+        new = list(args)
+        for p, part in zip(pos, unflatten(theta)):
+            new[p] = part
+        return fn(*new)
+
+    theta = np.concatenate([np.ravel(args[p]) for p in pos])
+    v_flat = np.concatenate([np.ravel(d) for d in v])
+    return hessian_vector_product(loss_of_theta), (theta, v_flat), unflatten
+
+
+def run_hvp_workload(w: HvpWorkload, s2sad: Any, s2sad_import_error: Optional[str],
+                     autograd: Any, repeat: int, min_time: float, problems: List[str],
+                     timing: bool) -> Row:
+    row = Row(w)
+    args = w.make_args()
+    v = w.make_v()
+    want = fd_hvp(w, args, v)
+
+    s2sad_hvp = None
+    if s2sad is None:
+        row.s2sad_error = s2sad_import_error
+    else:
+        try:
+            s2sad_hvp = s2sad.hvp(w.fn, wrt=w.wrt)
+            got = s2sad_hvp(*args, v)
+        except Exception as e:  # not implemented yet, or unsupported: report and go on
+            s2sad_hvp = None
+            row.s2sad_error = _shorten(e, 44)
+            row.s2sad_error_long = _shorten(e, 300)
+        else:
+            ok, why = _close(got, want, rtol=1e-4)
+            if not ok:
+                s2sad_hvp = None
+                row.s2sad_error = "wrong HVP"
+                problems.append("%s: s2sad HVP off central differences of the hand-written "
+                                "gradient: %s" % (w.key, why))
+
+    ag_hvp = None
+    ag_args: tuple = ()
+    if autograd is not None:
+        try:
+            import autograd.numpy as anp
+            ag_raw, ag_args, unflatten = _autograd_hvp(w, args, v, anp)
+            got = tuple(np.asarray(a) for a in unflatten(ag_raw(*ag_args)))
+            ag_hvp = ag_raw
+        except Exception as e:
+            row.ag_error = _shorten(e, 40)
+        else:
+            ok, why = _close(got, want, rtol=1e-4)
+            if not ok:
+                ag_hvp = None
+                row.ag_error = "wrong result"
+                problems.append("%s: autograd HVP off central differences of the hand-written "
+                                "gradient: %s" % (w.key, why))
+
+    if not timing:
+        return row
+    gc.collect()
+    row.t_fn = time_call(w.fn, args, repeat, min_time)
+    if s2sad_hvp is not None:
+        row.t_s2sad = time_call(s2sad_hvp, args + (v,), repeat, min_time)
+    if ag_hvp is not None:
+        row.t_ag = time_call(ag_hvp, ag_args, repeat, min_time)
     return row
 
 
@@ -527,6 +651,14 @@ def render_targets(rows: List[Row], have_autograd: bool) -> List[str]:
                        % (key, _reason(r)))
         else:
             out.append("%s s2sad / hand-written <= 1.2: %s %s" % (key, mark(v <= 1.2), _fmt(v)))
+    if "W6" in by_key:
+        r = by_key["W6"]
+        v = r.ratio(r.t_s2sad, r.t_fn)
+        if v is None:
+            out.append("W6 s2sad HVP / function <= 5: FAIL (not measured: s2sad %s)"
+                       % _reason(r))
+        else:
+            out.append("W6 s2sad HVP / function <= 5: %s %s" % (mark(v <= 5), _fmt(v)))
     if not have_autograd:
         out.append("s2sad faster than autograd on every workload: n/a (autograd not installed)")
     else:

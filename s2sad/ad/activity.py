@@ -14,7 +14,7 @@ from ..ir import Function, Global, Op, Value
 from ..rules import attribute_key, lookup, method_key
 
 # Ops that move values around without computing: derivatives flow through them.
-STRUCTURAL = {"copy", "tuple", "list", "dict", "unpack", "getitem", "setitem", "append",
+STRUCTURAL = {"copy", "tuple", "list", "dict", "unpack", "getitem", "setitem", "append", "pop",
               "yield", "return", "if", "for", "while", "const"}
 
 
@@ -124,8 +124,8 @@ class Activity:
                                        if isinstance(v, Value))
             if code == "for" and any(t in self.useful for t in body.args[:offset]):
                 self.useful.update(v for v in op.operands[:1] if isinstance(v, Value))
-        elif code in ("setitem", "append"):
-            if op.results[0] in self.useful:
+        elif code in ("setitem", "append", "pop"):
+            if any(r in self.useful for r in op.results):
                 self.useful.update(_operands(op))
         elif any(r in self.useful for r in op.results):
             self.useful.update(_operands(op))

@@ -21,7 +21,7 @@ from ..ir.inline import bind, inline, split_call
 from ..ir.nodes import KEYWORD_ONLY
 from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
-from ..passes.kinds import SCALAR, Kinds, remove_scalar_unbroadcast
+from ..passes.kinds import SCALAR, Kinds, is_array, remove_scalar_unbroadcast
 from ..passes.simplify import simplify
 from .. import runtime
 from .activity import Activity, callee_rule
@@ -49,7 +49,9 @@ class ForwardMode:
         return self.kinds(operand)
 
     def varied(self, operand: object) -> bool:
-        return self.activity.is_varied(operand)
+        """Whether ``operand`` needs a tangent: it varies with the inputs and reaches the
+        output."""
+        return self.activity.active(operand)
 
     def zero(self, value: Operand) -> Operand:
         if self.kind(value) == SCALAR:
@@ -92,7 +94,12 @@ class ForwardMode:
             func.body.ops.pop()
             if isinstance(result, Value) and not result.hint:
                 result.hint = "value"
-            output = self.builder.value("tuple", [result, self.dense(result)])
+            tangent = self.dense(result)
+            if self.tangent_of(result) is None and not (self.kind(result) == SCALAR
+                                                        or is_array(self.kind(result))):
+                tangent = self.builder.value("call", [helper("structure"), tangent, result],
+                                             attrs={"kwnames": ()})
+            output = self.builder.value("tuple", [result, tangent])
             self.builder.terminate("return", [output])
         params = {p.value: self.kind(p.value) for p in func.params}
         params.update({v: self.kind(p.value) for p, v in
@@ -205,6 +212,11 @@ class ForwardMode:
                                         attrs={"kwnames": ()})
             return self.set_tangent(op.result, self.builder.value(
                 "setitem", [buffer, index, self.dense(value)]))
+        if code == "pop":
+            popped = self.builder.op("pop", [self.dense(op.operands[0])], 2)
+            for result, part in zip(op.results, popped.results):
+                self.set_tangent(result, part)
+            return
         if code == "append":
             items, value = op.operands
             return self.set_tangent(op.result, self.builder.value(
@@ -235,8 +247,14 @@ class ForwardMode:
             return
         total = contributions[0]
         for c in contributions[1:]:
-            total = self.builder.value("add", [total, c])
+            total = self.sum(op.results[0], total, c)
         self.set_tangent(op.results[0], total)
+
+    def sum(self, value: Value, a: Operand, b: Operand) -> Operand:
+        """Two tangents of ``value`` added: elementwise through lists, tuples and dicts."""
+        if self.kind(value) == SCALAR or is_array(self.kind(value)):
+            return self.builder.value("add", [a, b])
+        return self.builder.value("call", [helper("accumulate"), a, b], attrs={"kwnames": ()})
 
     def contribution(self, op: Op, rule, positional: List[Operand], keywords: Dict[str, Operand],
                      position: int, d: Operand) -> Optional[Operand]:
@@ -260,9 +278,9 @@ class ForwardMode:
             outputs = self.returned_adjoints(returned)
             if position >= len(outputs) or outputs[position] == Const(None):
                 return None
-            return self.forwards(outputs[position])
-        if not rule.differentiable or rule.linear:
-            return None  # the other operands of a linear primitive give shapes, axes, masks
+            return self.forwards(outputs[position], op.results[0])
+        if not rule.differentiable or rule.linear or rule.tangents:
+            return None  # operands a rule does not name give shapes, axes, masks, indices
         raise no_rule_error(op, "forward")
 
     def apply_to_tangent(self, op: Op, position: int, d: Operand) -> Operand:
@@ -282,16 +300,20 @@ class ForwardMode:
             return [Const(v) for v in returned.value]
         return [returned]
 
-    def forwards(self, value: Operand) -> Operand:
-        """A reverse template's output read forwards: undoing broadcasting is not needed
-        (the tangent already has the result's shape)."""
+    def forwards(self, value: Operand, result: Value) -> Operand:
+        """A reverse template's output read forwards: instead of summing the adjoint down
+        to the operand's shape, the tangent is broadcast up to the result's."""
         if not isinstance(value, Value):
             return value
         for op in reversed(self.builder.current.ops):
             if value in op.results:
                 if op.opcode == "call" and isinstance(op.operands[0], Global) \
                         and op.operands[0].obj is runtime.unbroadcast:
-                    return op.operands[1]
+                    if self.kind(result) == SCALAR:
+                        return op.operands[1]
+                    return self.builder.value("call", [helper("broadcast_like"),
+                                                       op.operands[1], result],
+                                              attrs={"kwnames": ()})
                 break
         return value
 

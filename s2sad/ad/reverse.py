@@ -110,7 +110,8 @@ class ReverseMode:
         if self.kind(value) == SCALAR:
             return Const(0.0)
         zero = self.builder.value("call", [helper("zeros_like"), value], attrs={"kwnames": ()})
-        self.owned.add(zero)
+        if is_array(self.kind(value)):
+            self.owned.add(zero)  # a container's zero may be a tuple: copied before updates
         return zero
 
     def set_adjoint(self, value: Value, adjoint: Operand) -> None:
@@ -153,7 +154,7 @@ class ReverseMode:
         """The adjoint of ``value`` as a buffer this code may update in place."""
         current = self.adj.get(value)
         if current is None:
-            return self.zero(value)
+            current = self.zero(value)
         if current in self.owned:
             return current
         return self.owned_copy(current, self.hint(value))
@@ -392,6 +393,8 @@ class ReverseMode:
             return self.setitem(op, region)
         if code == "append":
             return self.append(op)
+        if code == "pop":
+            return self.pop(op)
         if code == "unpack":
             return self.unpack(op)
         if not op.results:
@@ -463,9 +466,8 @@ class ReverseMode:
         if star is None:
             whole = self.builder.value("list", parts)
         else:  # ``a, *rest, b = t``: the adjoint of t is [ba] + brest + [bb]
-            whole = self.builder.value("list", parts[:star])
-            whole = self.builder.value("add", [whole, self.call("owned_copy", parts[star])])
-            whole = self.builder.value("add", [whole, self.builder.value("list", parts[star + 1:])])
+            whole = self.call("concat", self.builder.value("list", parts[:star]), parts[star])
+            whole = self.call("concat", whole, self.builder.value("list", parts[star + 1:]))
         self.contribute(op.operands[0], whole)
 
     def setitem(self, op: Op, region: Region) -> None:
@@ -495,14 +497,31 @@ class ReverseMode:
     def append(self, op: Op) -> None:
         items, value = op.operands
         g = self.adj.pop(op.results[0], None)
-        if g is None or not (self.active(value) or self.active(items)):
-            return
+        if g is None:
+            return  # (with an adjoint, always pop: the entries must stay aligned)
         buffer = g if g in self.owned else self.owned_copy(g)
         last = self.builder.value("method", [buffer], attrs={"name": "pop", "kwnames": ()})
         self.contribute(value, last)
         if self.active(items):
             self.owned.add(buffer)
             self.adj[items] = buffer
+
+    def pop(self, op: Op) -> None:
+        """``rest, last = pop(items)``: the adjoint of ``items`` is rest's with last's
+        appended back."""
+        items = op.operands[0]
+        rest, last = op.results
+        g_rest, g_last = self.adj.pop(rest, None), self.adj.pop(last, None)
+        if (g_rest is None and g_last is None) or not self.active(items):
+            return
+        if g_rest is None:
+            buffer = self.zero(rest)
+        else:
+            buffer = g_rest if g_rest in self.owned else self.owned_copy(g_rest)
+        restored = self.builder.value("append", [buffer, g_last if g_last is not None
+                                                 else self.zero(last)])
+        self.owned.add(restored)
+        self.set_adjoint(items, restored)
 
     # -- control flow -----------------------------------------------------------------
     def outer_uses(self, op: Op) -> List[Value]:

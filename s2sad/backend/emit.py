@@ -253,6 +253,13 @@ class Emitter:
             target = ast.Subscript(self.expr(o[0]), self.index(o[1]), ast.Store())
             self.statement(depth, ast.Assign([target], self.expr(o[2])))
             self.rebind(depth, op.results[0], o[0])
+        elif code == "pop":
+            call = ast.Call(ast.Attribute(self.expr(o[0]), "pop", ast.Load()), [], [])
+            if self.used(op.results[1]):
+                self.statement(depth, ast.Assign([self.target(op.results[1])], call))
+            else:
+                self.statement(depth, ast.Expr(call))
+            self.rebind(depth, op.results[0], o[0])
         elif code == "append":
             call = ast.Call(ast.Attribute(self.expr(o[0]), "append", ast.Load()), [self.expr(o[1])], [])
             self.statement(depth, ast.Expr(call))

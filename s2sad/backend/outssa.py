@@ -24,8 +24,12 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from ..ir import UNDEF, Function, Op, Operand, Region, Value
 from ..ir.nodes import TERMINATORS
 
+# Ops that change their first operand in place and return it.
+_MUTATING = {"setitem", "setattr", "append", "pop"}
+
 # Ops that print as statements even when their single result is used once.
-_NEVER_FOLDED = {"if", "for", "while", "unpack", "setitem", "setattr", "append", "assert", "raise",
+_NEVER_FOLDED = {"if", "for", "while", "unpack", "setitem", "setattr", "append", "pop", "assert",
+                 "raise",
                  "yield", "return", "const", "copy"}
 
 
@@ -187,13 +191,16 @@ class OutOfSSA:
             return len(op.results)  # the exit flag after the next values
         return None
 
-    @staticmethod
-    def expression_operands(op: Op) -> List[Operand]:
+    def expression_operands(self, op: Op) -> List[Operand]:
         """The operands printed inside this op's own expression, in evaluation order."""
         if op.opcode == "for":
             return op.operands[:1]
         if op.opcode == "while":
             return []
+        if op.opcode in _MUTATING and self.uses.get(op.results[0], 0):
+            # ``xs.append(v)`` then ``ys = xs``: the mutated object must have a name, or
+            # the rebinding would evaluate its expression a second time.
+            return list(op.operands[1:])
         return list(op.operands)
 
     # -- step 2: statements with copies ----------------------------------------------

@@ -3,7 +3,7 @@ simpler statements.
 
 - :func:`assigned_names`: the local variables a block (re)binds, including arrays updated
   through ``y[i] = ...``, objects through ``self.w = ...`` and lists through
-  ``xs.append(v)`` (the lowering rebinds those in SSA);
+  ``xs.append(v)`` and ``xs.pop()`` (the lowering rebinds those in SSA);
 - :func:`jumps`: which of ``break``/``continue``/``return`` a statement can perform;
 - :func:`hoist_exits`: ``if c: ...; return a`` followed by more statements becomes
   ``if c: ...; return a`` ``else: <the rest>``, so early exits need no flags in the
@@ -67,8 +67,18 @@ def assigned_names(stmts: Iterable[gast.stmt]) -> List[str]:
                 _target_names(node.target, found)
             elif is_append(node):
                 found.append(node.value.func.value.id)
+            elif is_pop(node):
+                found.append(node.func.value.id)
     seen: Set[str] = set()
     return [n for n in found if not (n in seen or seen.add(n))]
+
+
+def is_pop(node: gast.AST) -> bool:
+    """Whether ``node`` is ``name.pop()`` (no index): the list ``name`` is rebound in SSA
+    by the lowering's ``pop`` op, as for ``append``."""
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+            and node.func.attr == "pop" and isinstance(node.func.value, gast.Name)
+            and not node.args and not node.keywords)
 
 
 def is_append(stmt: gast.AST) -> bool:

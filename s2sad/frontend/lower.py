@@ -22,7 +22,7 @@ import gast
 from ..errors import DifferentiationError, UndefinedNameError, UnsupportedSyntaxError
 from ..ir import UNDEF, Builder, Const, Function, Global, Loc, Operand, Param, Region, Value
 from ..ir import nodes
-from .desugar import assigned_names, hoist_exits, is_append, jumps
+from .desugar import assigned_names, hoist_exits, is_append, is_pop, jumps
 from .resolve import Resolver
 from .source import ParsedFunction
 
@@ -658,6 +658,10 @@ class Lowerer:
 
     def expr_Call(self, node: gast.Call) -> Operand:
         func = node.func
+        if is_pop(node) and func.value.id in self.locals:
+            op = self.builder.op("pop", [self.expr(func.value)], 2, hints=[func.value.id, ""])
+            self.rebind(func.value, op.results[0])
+            return op.results[1]
         if isinstance(func, gast.Attribute) and self.static(func) is None:
             obj = self.expr(func.value)
             args, kwnames = self.call_arguments(node)

@@ -253,6 +253,7 @@ OPCODES.update({
     "set": (0, True),
     "dict": (0, True),       # operands: key0, value0, key1, value1, ...
     "append": (0, False),    # operands: list, value; result: the list (``xs.append(v)``)
+    "pop": (0, False),       # operands: list; results: the list, the last item (``xs.pop()``)
     "unpack": (0, True),     # operands: sequence; attrs count, star (index or None)
     "fstring": (0, True),    # operands: formatted values; attrs parts
     "assert": (0, False),    # operands: test[, message]

@@ -89,6 +89,8 @@ def _op_text(op: Op, names: _Names) -> str:
         body = f"setitem {o[0]}[{o[1]}], {o[2]}"
     elif code == "append":
         body = f"append {o[0]}, {o[1]}"
+    elif code == "pop":
+        body = f"pop {o[0]}"
     elif code == "unpack":
         star = op.attrs.get("star")
         body = f"unpack {o[0]}" + (f" star={star}" if star is not None else "")

@@ -20,7 +20,7 @@ class VerificationError(Exception):
 
 
 _NO_RESULT = {"assert", "raise", "yield", "return"}
-_MULTI_RESULT = {"unpack", "if", "for", "while"}
+_MULTI_RESULT = {"unpack", "if", "for", "while", "pop"}
 
 
 def _fail(op: Op, message: str) -> None:

@@ -10,7 +10,8 @@ pure(*(getattr(_runtime, name) for name in (
     "unbroadcast", "zeros_like", "save", "structure", "matmul_left", "matmul_right",
     "sum_adjoint", "expand", "reduced_extreme_adjoint", "moment_adjoint", "reshape_like",
     "split_adjoint", "unstack_adjoint", "transpose_adjoint", "clip_adjoint", "accumulate",
-    "owned_copy")))
+    "owned_copy", "broadcast_like", "unstack_like", "collapse", "sum_entries",
+    "concat")))
 
 __all__ = ["REGISTRY", "Rule", "attribute_key", "is_pure_call", "linear", "lookup",
            "method_key", "nondifferentiable", "pure", "reverse", "tangent"]

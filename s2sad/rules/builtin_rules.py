@@ -58,4 +58,4 @@ nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, bui
 nondifferentiable(builtins.print, pure=False)
 pure(builtins.enumerate, builtins.zip, builtins.reversed, builtins.list, builtins.tuple)
 linear(builtins.sum, builtins.list, builtins.tuple)
-linear(("method", "pop"))  # the tape: popping a list pops its tangent list alike
+linear(("method", "pop"), pure=False)  # list.pop(i): pop the tangent list alike

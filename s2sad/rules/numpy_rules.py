@@ -4,7 +4,7 @@ import numpy as np
 
 from ..runtime import (clip_adjoint, expand, matmul_left, matmul_right, moment_adjoint,
                        reduced_extreme_adjoint, reshape_like, split_adjoint,
-                       transpose_adjoint, unbroadcast, unstack_adjoint)
+                       transpose_adjoint, unbroadcast, unstack_adjoint, unstack_like)
 from .registry import attribute_key, linear, method_key, nondifferentiable, reverse, tangent
 
 # -- elementwise arithmetic
@@ -238,13 +238,6 @@ def clip(g, y, a, a_min, a_max):
 @reverse(np.array, np.asarray)
 def array(g, y, obj, dtype=None):
     return unstack_like(g, obj)
-
-
-def unstack_like(g, obj):
-    """The adjoint of the nested sequence ``obj`` in ``np.array(obj)``."""
-    if isinstance(obj, (list, tuple)):
-        return [unstack_like(g[i], item) for i, item in enumerate(obj)]
-    return g
 
 
 @reverse(method_key("copy"), np.copy, elementwise=True)

@@ -99,13 +99,15 @@ def pure(*objs: Any) -> None:
         _PURE[id(obj)] = obj
 
 
-def linear(*keys: Any, operands: Tuple[int, ...] = (0,), kind: Optional[str] = None) -> None:
+def linear(*keys: Any, operands: Tuple[int, ...] = (0,), kind: Optional[str] = None,
+           pure: bool = True) -> None:
     """Declare each key linear in these operand positions: its tangent (forward mode) is the
     primitive itself applied to that operand's tangent. Its other operands (shapes, axes,
     masks, indices) contribute no tangent."""
     for key in keys:
         rule = REGISTRY.rule(key)
         rule.linear = tuple(operands)
+        rule.pure = pure
         if kind is not None:
             rule.kind = kind
 

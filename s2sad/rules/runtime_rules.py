@@ -1,7 +1,11 @@
 """Derivative rules of the runtime helpers that generated code calls, so that generated
-code can be differentiated again (forward over reverse: Hessian-vector products)."""
+code can be differentiated again: forward over reverse (Hessian-vector products) and
+reverse over reverse (``grad(grad(f))``)."""
+import numpy as np
+
 from .. import runtime
-from .registry import linear, nondifferentiable, tangent
+from ..runtime import broadcast_like, collapse, reshape_like, save, sum_entries, unbroadcast
+from .registry import linear, nondifferentiable, reverse, tangent
 
 nondifferentiable(runtime.zeros_like)
 
@@ -9,7 +13,8 @@ nondifferentiable(runtime.zeros_like)
 linear(runtime.unbroadcast, runtime.expand, runtime.sum_adjoint,
        runtime.reduced_extreme_adjoint, runtime.reshape_like, runtime.split_adjoint,
        runtime.unstack_adjoint, runtime.transpose_adjoint, runtime.clip_adjoint,
-       runtime.structure, runtime.owned_copy, runtime.save)
+       runtime.structure, runtime.owned_copy, runtime.save, runtime.broadcast_like,
+       runtime.unstack_like)
 linear(runtime.matmul_left, operands=(0, 2))
 linear(runtime.matmul_right, operands=(0, 1))
 linear(runtime.moment_adjoint, operands=(0, 1))
@@ -29,3 +34,75 @@ def add_at_buffer_tangent(d, y, b, index, g):
 @tangent(runtime.add_at, operand=2)
 def add_at_value_tangent(d, y, b, index, g):
     return runtime.add_at(runtime.zeros_like(y), index, d)
+
+
+# -- reverse rules: each helper is linear in its first argument; its adjoint is the
+#    transposed map (summing what was broadcast, broadcasting what was summed)
+@reverse(runtime.unbroadcast)
+def unbroadcast_(b, y, g, x):
+    return broadcast_like(b, g), None
+
+
+@reverse(runtime.broadcast_like)
+def broadcast_like_(b, y, d, x):
+    return unbroadcast(b, d), None
+
+
+@reverse(runtime.expand)
+def expand_(b, y, g, x, axis=None, keepdims=False):
+    return collapse(b, g, axis, keepdims), None
+
+
+@reverse(runtime.sum_adjoint)
+def sum_adjoint_(b, y, g, items):
+    return sum_entries(b, g), None
+
+
+@reverse(runtime.accumulate)
+def accumulate_(b, y, a, c):
+    return b, b
+
+
+@reverse(runtime.owned_copy)
+def owned_copy_(b, y, g):
+    return b
+
+
+@reverse(runtime.structure)
+def structure_(b, y, g, x):
+    return b, None
+
+
+@reverse(runtime.reshape_like)
+def reshape_like_(b, y, g, x):
+    return reshape_like(b, g), None
+
+
+@reverse(runtime.save)
+def save_(b, y, x, index):
+    return runtime.add_at(runtime.zeros_like(x), index, b), None
+
+
+@reverse(runtime.add_at)
+def add_at_(b, y, buffer, index, g):
+    return b, None, unbroadcast(save(b, index), g)
+
+
+@reverse(runtime.transpose_adjoint)
+def transpose_adjoint_(b, y, g, axes=None):
+    return np.transpose(b, axes), None
+
+
+@reverse(runtime.concat)
+def concat_(b, y, a, c):
+    return b[:len(a)], b[len(a):]
+
+
+@tangent(runtime.concat, operand=0)
+def concat_first_tangent(d, y, a, c):
+    return runtime.concat(d, runtime.zeros_like(c))
+
+
+@tangent(runtime.concat, operand=1)
+def concat_second_tangent(d, y, a, c):
+    return runtime.concat(runtime.zeros_like(a), d)
