@@ -187,6 +187,15 @@ class Jvp(Derivative):
         return fn(*args, **kwargs, **dict(zip(_last_keywords(fn, count), tangents)))
 
 
+
+class Tangent(Jvp):
+    """Like ``jvp(f)``, but calling it returns the tangent alone, and the compiled code
+    computes only what the tangent needs (``hvp`` uses it: the gradient is not needed)."""
+
+    mode = "tangent"
+    picks = slice(None)
+
+
 def _cached(kind: type, f: Callable[..., Any], wrt: pipeline.Wrt, optimize: bool = True) -> Any:
     """One transform object per (function, kind, wrt, options)."""
     key = (kind, wrt, optimize)
@@ -333,14 +342,13 @@ class Hvp:
     def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt):
         self.f = f
         self.wrt = wrt
-        self.gradient = grad(f, wrt)
+        self.tangent = _cached(Tangent, grad(f, wrt), wrt)
         functools.update_wrapper(self, underlying_function(f))
 
     def __call__(self, *args: Any) -> Any:
         if not args:
             raise TypeError("hvp needs the function's arguments followed by the vector")
-        *args, v = args
-        return jvp(self.gradient, self.wrt)(*args, v)[1]
+        return self.tangent(*args)
 
 
 def hvp(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:

@@ -90,24 +90,29 @@ def adjoint_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
 
 
 def tangent_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
-               optimize: bool = True) -> Tuple[Function, List[int]]:
+               optimize: bool = True, keep_value: bool = True) -> Tuple[Function, List[int]]:
     """The forward-mode IR of ``fn``: a function taking tangents ``d<name>`` and returning
     ``(value, tangent)``."""
     func = lower(fn)
     indices = wrt_indices(func, wrt)
     prepare_for_ad(func, indices)
     param_kinds = {p.value: kinds.get(p.name, OTHER) for p in func.params}
-    forward_mode(func, indices, param_kinds, as_tuple=isinstance(wrt, tuple))
+    forward_mode(func, indices, param_kinds, as_tuple=isinstance(wrt, tuple),
+                 keep_value=keep_value)
     verify(func)
     return func, indices
 
 
 def compile_derivative(mode: str, fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
                        optimize: bool = True) -> Callable[..., Any]:
-    """The ``mode`` ("reverse" or "forward") derivative of ``fn`` as a live function with
-    ``.source``."""
-    build, suffix = (adjoint_ir, "adjoint") if mode == "reverse" else (tangent_ir, "tangent")
-    func, _ = build(fn, wrt, kinds, optimize)
+    """The ``mode`` derivative of ``fn`` as a live function with ``.source``: "reverse"
+    returns (value, gradient), "forward" (value, tangent), "tangent" the tangent alone."""
+    if mode == "reverse":
+        func, _ = adjoint_ir(fn, wrt, kinds, optimize)
+        suffix = "adjoint"
+    else:
+        func, _ = tangent_ir(fn, wrt, kinds, optimize, keep_value=(mode == "forward"))
+        suffix = "tangent"
     emitted = emit_function(func, name=f"{func.name}_{suffix}", comments=True)
     return load(emitted.source, emitted.name, emitted.namespace, f"{suffix} {func.qualname}")
 

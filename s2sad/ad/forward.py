@@ -22,7 +22,7 @@ from ..ir.nodes import KEYWORD_ONLY
 from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
 from ..passes.kinds import SCALAR, Kinds, is_array, remove_scalar_unbroadcast
-from ..passes.simplify import simplify
+from ..passes.simplify import eliminate_common_subexpressions, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
 from .reverse import define_everywhere, helper, no_rule_error
@@ -35,7 +35,8 @@ class ForwardMode:
     """Builds the tangent program of one function. Use :func:`forward_mode`."""
 
     def __init__(self, func: Function, wrt: List[int], param_kinds: Dict[Value, str],
-                 as_tuple: bool = False):
+                 as_tuple: bool = False, keep_value: bool = True):
+        self.keep_value = keep_value  # False: return the tangent alone (the value is dead)
         self.func = func
         self.wrt = wrt
         self.as_tuple = as_tuple
@@ -44,6 +45,7 @@ class ForwardMode:
         define_everywhere(func)
         self.builder = Builder(func.loc)
         self.tan: Dict[Value, Operand] = {}
+        self.broadcasts = False  # whether the op's contributions undid a broadcast
 
     def kind(self, operand: Operand) -> str:
         return self.kinds(operand)
@@ -99,7 +101,8 @@ class ForwardMode:
                                                         or is_array(self.kind(result))):
                 tangent = self.builder.value("call", [helper("structure"), tangent, result],
                                              attrs={"kwnames": ()})
-            output = self.builder.value("tuple", [result, tangent])
+            output = self.builder.value("tuple", [result, tangent]) if self.keep_value \
+                else tangent
             self.builder.terminate("return", [output])
         params = {p.value: self.kind(p.value) for p in func.params}
         params.update({v: self.kind(p.value) for p, v in
@@ -107,12 +110,14 @@ class ForwardMode:
         simplify(func)
         remove_scalar_unbroadcast(func, Kinds(func, params, dict(self.kinds.kinds)))
         simplify(func)
+        eliminate_common_subexpressions(func)
         eliminate_dead_code(func)
         where = f"{shown_path(func.loc.filename)}:{func.loc.line}"
         func.header = [f"Forward mode of {func.qualname} ({where}).",
                        f"Takes the tangent {', '.join(names)} of "
                        f"{', '.join(func.params[i].name for i in self.wrt)}; returns "
-                       f"(value, dvalue): what {func.name} returns and its tangent."]
+                       + (f"(value, dvalue): what {func.name} returns and its tangent."
+                          if self.keep_value else f"the tangent of what {func.name} returns.")]
         return func
 
     # -- regions ----------------------------------------------------------------------
@@ -248,6 +253,12 @@ class ForwardMode:
         total = contributions[0]
         for c in contributions[1:]:
             total = self.sum(op.results[0], total, c)
+        if self.broadcasts and self.kind(op.results[0]) != SCALAR:
+            # An operand broadcast into the result: its tangent must take the result's shape
+            # (one check on the sum; free when the shapes already match).
+            total = self.builder.value("call", [helper("broadcast_like"), total, op.results[0]],
+                                       attrs={"kwnames": ()})
+        self.broadcasts = False
         self.set_tangent(op.results[0], total)
 
     def sum(self, value: Value, a: Operand, b: Operand) -> Operand:
@@ -309,19 +320,17 @@ class ForwardMode:
             if value in op.results:
                 if op.opcode == "call" and isinstance(op.operands[0], Global) \
                         and op.operands[0].obj is runtime.unbroadcast:
-                    if self.kind(result) == SCALAR:
-                        return op.operands[1]
-                    return self.builder.value("call", [helper("broadcast_like"),
-                                                       op.operands[1], result],
-                                              attrs={"kwnames": ()})
+                    self.broadcasts = True
+                    return op.operands[1]
                 break
         return value
 
 
 def forward_mode(func: Function, wrt: List[int], param_kinds: Dict[Value, str],
-                 as_tuple: bool = False) -> Function:
-    """Turn ``func`` into its tangent program in place (see the module docstring)."""
-    return ForwardMode(func, wrt, param_kinds, as_tuple).run()
+                 as_tuple: bool = False, keep_value: bool = True) -> Function:
+    """Turn ``func`` into its tangent program in place (see the module docstring); with
+    ``keep_value=False`` it returns the tangent alone and computes only what that needs."""
+    return ForwardMode(func, wrt, param_kinds, as_tuple, keep_value).run()
 
 
 __all__ = ["forward_mode"]

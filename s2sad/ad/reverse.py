@@ -31,7 +31,7 @@ from ..ir.nodes import KEYWORD_ONLY
 from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
 from ..passes.kinds import OTHER, SCALAR, Kinds, is_array, remove_scalar_unbroadcast
-from ..passes.simplify import simplify
+from ..passes.simplify import eliminate_common_subexpressions, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
 from .templates import lowered_template
@@ -255,6 +255,7 @@ class ReverseMode:
         known.update(self.adjoint_kinds)
         remove_scalar_unbroadcast(self.func, Kinds(self.func, params, known))
         simplify(self.func)
+        eliminate_common_subexpressions(self.func)
         eliminate_dead_code(self.func)
 
     def transport_residuals(self, adjoint_ops: List[Op]) -> None:

@@ -227,9 +227,10 @@ class Emitter:
         return (isinstance(b, Value) and b not in self.lowered.folded
                 and self.lowered.name(a) == self.lowered.name(b))
 
-    def rebind(self, depth: int, result: Value, source: Operand) -> None:
-        """``result = source`` unless they already share a name or it is never read."""
-        if self.used(result) and not self.same_name(result, source):
+    def rebind(self, depth: int, result: Value, source: Operand, always: bool = False) -> None:
+        """``result = source`` unless they already share a name or (unless ``always``)
+        the result is never read."""
+        if (always or self.used(result)) and not self.same_name(result, source):
             self.statement(depth, ast.Assign([self.target(result)], self.expr(source)))
 
     def simple(self, depth: int, op: Op) -> None:
@@ -270,7 +271,7 @@ class Emitter:
             self.rebind(depth, op.results[0], o[0])
         elif op.attrs.get("inplace"):
             result = op.results[0]
-            self.rebind(depth, result, o[0])
+            self.rebind(depth, result, o[0], always=True)  # ``r += y`` needs r set
             self.statement(depth, ast.AugAssign(self.target(result), _BINOP_AST[code](),
                                                 self.expr(o[1])))
         elif op.results and self.used(op.results[0]):

@@ -286,6 +286,10 @@ class OutOfSSA:
         if isinstance(stmt, Simple):
             op = stmt.op
             self.interfere(op.results, live, {})
+            if op.attrs.get("inplace"):
+                # Printed ``r = x; r += y``: r is written before y is read.
+                self.interfere(op.results, self.uses_of(op.operands[1:])
+                               - self.uses_of(op.operands[:1]), {})
             operands = op.operands
             return (live - {find(r) for r in op.results}) | self.uses_of(operands)
         if isinstance(stmt, Copy):

@@ -1,13 +1,16 @@
 """Simplification: takes a Function, gives it back (in place) without what inlined
-templates leave behind: ops on literals become literals, ``if`` on a literal becomes the
+templates leave behind (and, separately, without repeated pure expressions): ops on literals become literals, ``if`` on a literal becomes the
 branch taken, unnamed copies disappear, and ``a ** 1``, ``a * 1``, ``a / 1`` become ``a``
 (unless the result is changed in place later: it must stay a new object).
 """
 from __future__ import annotations
 
-from typing import Dict, List, Set
+from typing import Dict, List, Optional, Set
 
-from ..ir import Const, Function, Op, Operand, Region, Value
+from ..ir import Const, Function, Global, Op, Operand, Region, Value
+from ..ir.nodes import BINARY, COMPARE, UNARY
+from ..rules import is_pure_call, lookup, method_key
+from .. import runtime
 from ..ir.builder import fold
 from ..ir.inline import substitute
 
@@ -30,12 +33,30 @@ def _identity(op: Op) -> Operand:
     return None
 
 
+_MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort",
+                     "reverse", "update", "setdefault", "popitem", "add", "discard", "fill",
+                     "resize"}
+
+
+def _changes_in_place(op: Op) -> Optional[Operand]:
+    """The operand ``op`` changes in place, if any."""
+    if op.opcode in ("setitem", "setattr", "append", "pop") or op.attrs.get("inplace"):
+        return op.operands[0]
+    if op.opcode == "method" and op.attrs["name"] in _MUTATING_METHODS:
+        return op.operands[0]
+    if op.opcode == "call" and isinstance(op.operands[0], Global) \
+            and op.operands[0].obj is runtime.add_at:
+        return op.operands[1]
+    return None
+
+
 def _flows(op: Op) -> List[tuple]:
     """(source, destination) pairs: ``destination`` may be the very object ``source`` is."""
     code = op.opcode
     pairs = []
-    if code in ("copy", "setitem", "setattr", "append", "pop") and op.results:
-        pairs.append((op.operands[0], op.results[0]))
+    changed = _changes_in_place(op)
+    if code == "copy" or (changed is not None and op.results and code != "method"):
+        pairs.append((op.operands[0] if code == "copy" else changed, op.results[0]))
     elif code == "if":
         for region in op.regions:
             pairs += list(zip(region.ops[-1].operands, op.results))
@@ -57,9 +78,9 @@ def _mutated(func: Function) -> Set[Value]:
     found: Set[Value] = set()
     pairs = []
     for op in func.walk():
-        if op.opcode in ("setitem", "setattr", "append", "pop") and \
-                isinstance(op.operands[0], Value):
-            found.add(op.operands[0])
+        changed_operand = _changes_in_place(op)
+        if isinstance(changed_operand, Value):
+            found.add(changed_operand)
         pairs += [(s, d) for s, d in _flows(op) if isinstance(s, Value)]
     changed = True
     while changed:
@@ -103,6 +124,65 @@ def _simplify_region(region: Region, mapping: Dict[Value, Operand], mutated: Set
         out.append(op)
     region.ops = out
     return changed
+
+
+_CSE_OPCODES = set(BINARY) | set(UNARY) | set(COMPARE) | {"getattr", "getitem", "slice",
+                                                        "tuple", "call", "method"}
+
+
+def _key(op: Op):
+    """What makes two ops compute the same value, or None when they may not."""
+    if op.opcode not in _CSE_OPCODES or len(op.results) != 1 or op.attrs.get("inplace") \
+            or op.regions:
+        return None
+    if op.opcode == "call" and not (isinstance(op.operands[0], Global)
+                                    and is_pure_call(op.operands[0].obj)):
+        return None
+    if op.opcode == "method":
+        rule = lookup(method_key(op.attrs["name"]))
+        if rule is None or not rule.pure:
+            return None
+    parts = []
+    for operand in op.operands:
+        if isinstance(operand, Value):
+            parts.append(("v", id(operand)))
+        elif isinstance(operand, Const):
+            parts.append(("c", operand))
+        elif isinstance(operand, Global):
+            parts.append(("g", operand.path, id(operand.obj)))
+        else:
+            return None
+    attrs = tuple(sorted((k, repr(v)) for k, v in op.attrs.items()
+                         if k not in ("adjoint", "quiet")))
+    return (op.opcode, tuple(parts), attrs)
+
+
+def _cse_region(region: Region, seen: Dict, mapping: Dict[Value, Operand],
+                mutated: Set[Value]) -> bool:
+    changed = False
+    kept: List[Op] = []
+    for op in region.ops:
+        op.operands = [substitute(o, mapping) for o in op.operands]
+        key = _key(op) if not (op.results and op.results[0] in mutated) else None
+        if key is not None and key in seen:
+            mapping[op.results[0]] = seen[key]
+            changed = True
+            continue
+        for inner in op.regions:
+            changed |= _cse_region(inner, dict(seen), mapping, mutated)
+        if key is not None:
+            seen[key] = op.results[0]
+        kept.append(op)
+    region.ops = kept
+    return changed
+
+
+def eliminate_common_subexpressions(func: Function) -> Function:
+    """Compute each pure expression once: a later identical op reuses the earlier result
+    (values of enclosing regions are visible in nested ones). A result that is changed in
+    place later (a buffer) is never shared."""
+    _cse_region(func.body, {}, {}, _mutated(func))
+    return func
 
 
 def simplify(func: Function) -> Function:
