@@ -279,9 +279,10 @@ class Jacobian:
     """``jacfwd``/``jacrev``: ``g(*args)`` is the Jacobian, shaped ``out.shape +
     arg.shape`` (a tuple of those for a tuple ``wrt``).
 
-    jacfwd runs one forward sweep per element of the argument, jacrev one reverse sweep per
-    element of the output; each sweep is a call of compiled code (directions are not yet
-    carried all at once)."""
+    jacrev runs one reverse sweep per element of the output. jacfwd carries every direction
+    in one forward sweep when the differentiated arguments are numbers and the code is
+    scalar (vector mode: the tangents are arrays of directions); otherwise it runs one
+    forward sweep per element of the argument. Each sweep is a call of compiled code."""
 
     def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt, forward: bool):
         self.f = f
@@ -291,8 +292,32 @@ class Jacobian:
         functools.update_wrapper(self, underlying_function(f))
 
     def __call__(self, *args: Any) -> Any:
-        blocks = [self.block(args, i) for i in _positions(self.f, self.wrt)]
+        positions = _positions(self.f, self.wrt)
+        blocks = self.all_at_once(args, positions) if self.forward else None
+        if blocks is None:
+            blocks = [self.block(args, i) for i in positions]
         return tuple(blocks) if isinstance(self.wrt, tuple) else blocks[0]
+
+    def all_at_once(self, args: Sequence[Any], positions: List[int]) -> Optional[List[Any]]:
+        """Vector mode: when the arguments differentiated are numbers and the tangent
+        program is scalar code, one sweep carries every direction (the tangents are arrays
+        of directions). None when the shapes do not allow it."""
+        if not all(isinstance(args[i], (float, int, np.floating)) and
+                   not isinstance(args[i], bool) for i in positions):
+            return None
+        derivative = jvp(self.f, tuple(positions))
+        compiled = derivative.specialize(tuple(args), {})
+        if not getattr(compiled, "scalar_only", False):
+            return None
+        n = len(positions)
+        directions = tuple(np.eye(n)[k] for k in range(n))
+        value, tangent = derivative(*args, directions)
+        # A part of the output that does not depend on the inputs has the tangent 0.0.
+        parts = tangent if isinstance(value, (tuple, list)) else [tangent]
+        stacked = np.stack([np.broadcast_to(np.asarray(t, dtype=float), (n,)) for t in parts])
+        if not isinstance(value, (tuple, list)):
+            stacked = stacked[0]
+        return [stacked[..., k] for k in range(n)]
 
     def block(self, args: Sequence[Any], position: int) -> np.ndarray:
         if self.forward:

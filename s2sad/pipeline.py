@@ -114,7 +114,9 @@ def compile_derivative(mode: str, fn: Callable[..., Any], wrt: Wrt, kinds: Dict[
         func, _ = tangent_ir(fn, wrt, kinds, optimize, keep_value=(mode == "forward"))
         suffix = "tangent"
     emitted = emit_function(func, name=f"{func.name}_{suffix}", comments=True)
-    return load(emitted.source, emitted.name, emitted.namespace, f"{suffix} {func.qualname}")
+    fn = load(emitted.source, emitted.name, emitted.namespace, f"{suffix} {func.qualname}")
+    fn.scalar_only = func.scalar_only
+    return fn
 
 
 def compile_adjoint(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],

@@ -46,6 +46,7 @@ class ForwardMode:
         self.builder = Builder(func.loc)
         self.tan: Dict[Value, Operand] = {}
         self.broadcasts = False  # whether the op's contributions undid a broadcast
+        self.containers: set = set()  # tuples and lists built from values with tangents
 
     def kind(self, operand: Operand) -> str:
         return self.kinds(operand)
@@ -109,6 +110,10 @@ class ForwardMode:
                        zip([func.params[i] for i in self.wrt], func.body.args[-len(self.wrt):])})
         simplify(func)
         remove_scalar_unbroadcast(func, Kinds(func, params, dict(self.kinds.kinds)))
+        # Whether every value carrying a tangent is a number: then each tangent op is
+        # elementwise, and tangents may be arrays of directions (jacfwd's vector mode).
+        func.scalar_only = all(self.kind(v) == SCALAR or v in self.containers
+                               for v in self.tan)
         simplify(func)
         eliminate_common_subexpressions(func)
         eliminate_dead_code(func)
@@ -193,6 +198,8 @@ class ForwardMode:
         if code in _STRUCTURAL_COPIES:
             return self.set_tangent(op.result, self.tan[op.operands[0]])
         if code in ("tuple", "list"):
+            if all(self.kind(o) == SCALAR for o in op.operands):
+                self.containers.add(op.result)
             return self.set_tangent(op.result, self.builder.value(
                 code, [self.dense(o) for o in op.operands]))
         if code == "dict":

@@ -205,6 +205,7 @@ class Function:
         self.source_lines: Dict[int, str] = dict(source_lines or {})
         self.qualname = qualname or name
         self.header: List[str] = []  # comment lines printed at the top of generated code
+        self.scalar_only = False  # forward mode: every value with a tangent is a number
 
     def walk(self) -> Iterator[Op]:
         return self.body.walk()
