@@ -1,7 +1,8 @@
 """Derivative rules: one table per library (``operators``, ``math_rules``,
 ``builtin_rules``, ``numpy_rules``), held by the registry (see registry.py for how a rule
 is written)."""
-from . import builtin_rules, math_rules, numpy_rules, operators, runtime_rules  # noqa: F401
+from . import (builtin_rules, math_rules, numpy_more, numpy_rules, operators,  # noqa: F401
+               runtime_rules)
 from .registry import (REGISTRY, Rule, attribute_key, is_pure_call, linear, lookup,
                        method_key, nondifferentiable, pure, reverse, tangent)
 from .. import runtime as _runtime
