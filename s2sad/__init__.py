@@ -5,6 +5,8 @@ plain, readable Python.
 """
 from .api import (grad, hessian, hvp, ir, jacfwd, jacrev, jvp, source, value_and_grad,
                   vjp)
+from .custom import (nondifferentiable, register_forward, register_linear, register_reverse,
+                     stop_gradient)
 from .errors import (DifferentiationError, SourceUnavailableError, UndefinedNameError,
                      UnsupportedSyntaxError)
 
@@ -12,4 +14,5 @@ __version__ = "0.1.0"
 
 __all__ = ["DifferentiationError", "SourceUnavailableError", "UndefinedNameError",
            "UnsupportedSyntaxError", "grad", "hessian", "hvp", "ir", "jacfwd", "jacrev", "jvp",
-           "source", "value_and_grad", "vjp", "__version__"]
+           "nondifferentiable", "register_forward", "register_linear", "register_reverse",
+           "source", "stop_gradient", "value_and_grad", "vjp", "__version__"]

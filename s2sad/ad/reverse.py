@@ -52,9 +52,9 @@ def no_rule_error(op: Op, mode: str = "reverse") -> DifferentiationError:
     kind = "derivative rule" if mode == "reverse" else "forward-mode (tangent) rule"
     return DifferentiationError(
         f"no {kind} for {what}", loc.filename if loc else None, loc.line if loc else None,
-        "register one with the decorator @s2sad.rules.reverse(the_function) (see "
-        "s2sad/rules/registry.py), or s2sad.rules.nondifferentiable(the_function) "
-        "if it has no derivative")
+        "register a rule with @s2sad.register_reverse(the_function) (and "
+        "@s2sad.register_forward for forward mode), or declare "
+        "s2sad.nondifferentiable(the_function) if it has no derivative")
 
 
 def helper(name: str) -> Global:
