@@ -25,7 +25,7 @@ from ..passes.kinds import SCALAR, Kinds, is_array, remove_scalar_unbroadcast
 from ..passes.simplify import eliminate_common_subexpressions, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
-from .reverse import define_everywhere, helper, no_rule_error
+from .reverse import define_everywhere, helper, no_rule_error, zero_like
 from .templates import lowered_template, lowered_tangent
 
 _STRUCTURAL_COPIES = ("copy",)
@@ -57,9 +57,7 @@ class ForwardMode:
         return self.activity.active(operand)
 
     def zero(self, value: Operand) -> Operand:
-        if self.kind(value) == SCALAR:
-            return Const(0.0)
-        return self.builder.value("call", [helper("zeros_like"), value], attrs={"kwnames": ()})
+        return zero_like(self.builder, self.kind(value), value)
 
     def tangent_of(self, operand: Operand) -> Optional[Operand]:
         return self.tan.get(operand) if isinstance(operand, Value) else None
@@ -148,11 +146,19 @@ class ForwardMode:
             self.region(region)
         varied = [k for k, r in enumerate(op.results) if self.varied(r)]
         for region in op.regions:
-            with self.builder.region(region):
-                last = region.ops.pop()
-                for k in varied:
-                    last.operands.append(self.dense(last.operands[k]))
-                region.ops.append(last)
+            self.yield_tangents(region, varied, len(op.results))
+        self.append_with_tangents(op, varied)
+
+    def yield_tangents(self, region: Region, varied: List[int], at: int) -> None:
+        """Yield the tangents of the values ``region`` yields at ``varied`` positions,
+        inserted at position ``at`` (before a loop's exit flag)."""
+        with self.builder.region(region):
+            last = region.ops.pop()
+            last.operands[at:at] = [self.dense(last.operands[k]) for k in varied]
+            region.ops.append(last)
+
+    def append_with_tangents(self, op: Op, varied: List[int]) -> None:
+        """Append a control-flow op whose results at ``varied`` gain tangent results."""
         tangents = [Value() for _ in varied]
         op.results.extend(tangents)
         self.builder.current.ops.append(op)
@@ -176,17 +182,9 @@ class ForwardMode:
             region.args.extend(new_args)
         for region in op.regions:
             self.region(region)
-        with self.builder.region(body):
-            last = body.ops.pop()
-            nexts = [self.dense(last.operands[k]) for k in varied]
-            last.operands[n:n] = nexts  # before the exit flag
-            body.ops.append(last)
+        self.yield_tangents(body, varied, n)
         op.operands.extend(starts)
-        tangents = [Value() for _ in varied]
-        op.results.extend(tangents)
-        self.builder.current.ops.append(op)
-        for k, t in zip(varied, tangents):
-            self.set_tangent(op.results[k], t)
+        self.append_with_tangents(op, varied)
 
     # -- one op -----------------------------------------------------------------------
     def op(self, op: Op) -> None:

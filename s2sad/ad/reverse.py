@@ -57,6 +57,13 @@ def no_rule_error(op: Op, mode: str = "reverse") -> DifferentiationError:
         "s2sad.nondifferentiable(the_function) if it has no derivative")
 
 
+def zero_like(builder: Builder, kind: str, value: Operand) -> Operand:
+    """A zero derivative for ``value``: ``0.0`` for a number, else ``zeros_like(value)``."""
+    if kind == SCALAR:
+        return Const(0.0)
+    return builder.value("call", [helper("zeros_like"), value], attrs={"kwnames": ()})
+
+
 def helper(name: str) -> Global:
     """A runtime helper as an operand (generated code calls it by this name)."""
     return Global((name,), getattr(runtime, name), "global")
@@ -107,9 +114,7 @@ class ReverseMode:
         return self.kinds(operand)
 
     def zero(self, value: Operand) -> Operand:
-        if self.kind(value) == SCALAR:
-            return Const(0.0)
-        zero = self.builder.value("call", [helper("zeros_like"), value], attrs={"kwnames": ()})
+        zero = zero_like(self.builder, self.kind(value), value)
         if is_array(self.kind(value)):
             self.owned.add(zero)  # a container's zero may be a tuple: copied before updates
         return zero
