@@ -14,7 +14,7 @@ differentiated again.
 - ``accumulate(a, b)``, ``owned_copy(g)``: adding and copying adjoints of containers.
 - ``broadcast_like(d, y)``: a tangent broadcast to the shape of its value.
 - ``collapse``, ``sum_entries``: the adjoints of ``expand`` and ``sum_adjoint``.
-- ``concat(a, b)``: two lists joined.
+- ``concat(a, b)``: two lists joined; ``like_dtype(g, x)``: a gradient in x's dtype.
 - the adjoints of reductions and shape operations the NumPy rules use (``expand``...).
 """
 from __future__ import annotations
@@ -246,3 +246,11 @@ def sum_entries(b: Any, g: Any) -> Any:
 def concat(a: Any, b: Any) -> list:
     """``a`` and ``b`` as one list (the adjoint of ``first, *rest = t`` joins its parts)."""
     return list(a) + list(b)
+
+
+def like_dtype(g: Any, x: Any) -> Any:
+    """A gradient in the floating dtype of its argument (float32 in, float32 out)."""
+    if isinstance(g, np.ndarray) and isinstance(x, np.ndarray) and x.dtype.kind == "f" \
+            and g.dtype != x.dtype:
+        return g.astype(x.dtype)
+    return g

@@ -377,6 +377,8 @@ class ReverseMode:
             return self.zero(value)
         if self.kind(value) == OTHER:
             return self.call("structure", grad, value, hint="b" + param.name)
+        if is_array(self.kind(value)):  # float32 in, float32 out
+            return self.call("like_dtype", grad, value, hint="b" + param.name)
         return grad
 
     def block(self, region: Region, frame: Frame) -> None:

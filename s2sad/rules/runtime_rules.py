@@ -14,7 +14,7 @@ linear(runtime.unbroadcast, runtime.expand, runtime.sum_adjoint,
        runtime.reduced_extreme_adjoint, runtime.reshape_like, runtime.split_adjoint,
        runtime.unstack_adjoint, runtime.transpose_adjoint, runtime.clip_adjoint,
        runtime.structure, runtime.owned_copy, runtime.save, runtime.broadcast_like,
-       runtime.unstack_like)
+       runtime.unstack_like, runtime.like_dtype)
 linear(runtime.matmul_left, operands=(0, 2))
 linear(runtime.matmul_right, operands=(0, 1))
 linear(runtime.moment_adjoint, operands=(0, 1))
@@ -106,3 +106,8 @@ def concat_first_tangent(d, y, a, c):
 @tangent(runtime.concat, operand=1)
 def concat_second_tangent(d, y, a, c):
     return runtime.concat(runtime.zeros_like(a), d)
+
+
+@reverse(runtime.like_dtype)
+def like_dtype_(b, y, g, x):
+    return b, None

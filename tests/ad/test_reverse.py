@@ -740,3 +740,14 @@ def test_random_programs_gradient(prog: Program, args: Tuple[float, ...]) -> Non
             "d/d%s at %r: reverse mode %r, finite differences %r (value %r)\n"
             "--- program ---\n%s--- gradient ---\n%s"
             % (prog.params[i], args, gi, expected, value, prog.source, getattr(g, "source", "")))
+
+
+def float32_reduction(x):
+    return np.sum(np.log(x * x + 1.0)) + np.mean(x) * np.max(x)
+
+
+def test_float32_stays_float32_through_reductions() -> None:
+    x = np.array([0.5, -1.5, 2.0], dtype=np.float32)
+    g = s2sad.grad(float32_reduction)(x)
+    assert g.dtype == np.float32
+    assert np.allclose(g, s2sad.grad(float32_reduction)(x.astype(np.float64)), rtol=1e-5)

@@ -1,0 +1,374 @@
+"""Helpers that the templates of numpy_more.py call (so generated derivative code calls
+them). Each takes an adjoint (or tangent) first and is linear in it; the ones that also
+take other differentiable values are linear in those too (declared in numpy_more.py), so
+generated code can be differentiated again (forward over reverse)."""
+from __future__ import annotations
+
+from typing import Any, List
+
+import numpy as np
+from ..errors import DifferentiationError
+
+
+def _flat_or(x: Any, axis: Any) -> Any:
+    return np.ravel(x) if axis is None else np.asarray(x)
+
+
+# -- cumulative sums
+def cumsum_adjoint(g: Any, x: Any, axis: Any = None) -> Any:
+    """The adjoint of ``x`` in ``np.cumsum(x, axis)``: a reversed cumulative sum."""
+    g = np.asarray(g)
+    ax = 0 if axis is None else axis
+    r = np.flip(np.cumsum(np.flip(g, ax), axis=ax), ax)
+    return np.reshape(r, np.shape(x))
+
+
+# -- shapes
+def moveaxis_adjoint(g: Any, source: Any, destination: Any) -> Any:
+    return np.moveaxis(g, destination, source)
+
+
+def repeat_adjoint(g: Any, x: Any, repeats: Any, axis: Any = None) -> Any:
+    """The adjoint of ``x`` in ``np.repeat(x, repeats, axis)``."""
+    xs = _flat_or(x, axis)
+    ax = 0 if axis is None else axis % xs.ndim
+    n = xs.shape[ax]
+    owner = np.repeat(np.arange(n), np.broadcast_to(repeats, (n,)) if np.ndim(repeats) else repeats)
+    gm = np.moveaxis(np.asarray(g), ax, 0)
+    out = np.zeros((n,) + gm.shape[1:], dtype=np.result_type(gm.dtype, np.float32)
+                   if gm.dtype.kind != "f" else gm.dtype)
+    np.add.at(out, owner, gm)
+    return np.reshape(np.moveaxis(out, 0, ax), np.shape(x))
+
+
+def tile_adjoint(g: Any, x: Any, reps: Any) -> Any:
+    """The adjoint of ``x`` in ``np.tile(x, reps)``."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    shape = np.shape(x)
+    nd = max(len(shape), len(reps))
+    shape_n = (1,) * (nd - len(shape)) + tuple(shape)
+    reps_n = (1,) * (nd - len(reps)) + reps
+    inter: List[int] = []
+    for r, s in zip(reps_n, shape_n):
+        inter += [r, s]
+    gr = np.reshape(g, inter).sum(axis=tuple(range(0, 2 * nd, 2)))
+    return np.reshape(gr, shape)
+
+
+def roll_adjoint(g: Any, shift: Any, axis: Any = None) -> Any:
+    return np.roll(g, np.negative(shift), axis)
+
+
+def diag_adjoint(g: Any, v: Any, k: int = 0) -> Any:
+    """The adjoint of ``v`` in ``np.diag(v, k)``."""
+    if np.ndim(v) == 1:
+        return np.diag(g, k)
+    return diagonal_adjoint(g, v, k, 0, 1)
+
+
+def diagonal_adjoint(g: Any, x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The adjoint of ``x`` in ``np.diagonal(x, offset, axis1, axis2)``: ``g`` written on
+    that diagonal of zeros."""
+    g = np.asarray(g)
+    dtype = g.dtype if g.dtype.kind == "f" else np.float64
+    out = np.zeros(np.shape(x), dtype=dtype)
+    nd = out.ndim
+    view = np.moveaxis(out, (axis1 % nd, axis2 % nd), (-2, -1))
+    i = np.arange(g.shape[-1])
+    view[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+def trace_adjoint(g: Any, x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The adjoint of ``x`` in ``np.trace(x, offset, axis1, axis2)``."""
+    n = np.diagonal(np.empty(np.shape(x), dtype=bool), offset, axis1, axis2).shape
+    return diagonal_adjoint(np.broadcast_to(np.expand_dims(g, -1), n), x, offset, axis1, axis2)
+
+
+def take_adjoint(g: Any, x: Any, indices: Any, axis: Any = None) -> Any:
+    """The adjoint of ``x`` in ``np.take(x, indices, axis)`` (repeated indices add up)."""
+    g = np.asarray(g)
+    xs = _flat_or(x, axis)
+    dtype = g.dtype if g.dtype.kind == "f" else np.float64
+    out = np.zeros(xs.shape, dtype=dtype)
+    ax = 0 if axis is None else axis % xs.ndim
+    index = (slice(None),) * ax + (np.asarray(indices),)
+    np.add.at(out, index, g)
+    return np.reshape(out, np.shape(x))
+
+
+def take_along_axis_adjoint(g: Any, x: Any, indices: Any, axis: Any) -> Any:
+    """The adjoint of ``x`` in ``np.take_along_axis(x, indices, axis)``."""
+    g = np.asarray(g)
+    xs = _flat_or(x, axis)
+    ax = 0 if axis is None else axis % xs.ndim
+    indices = np.asarray(indices)
+    dtype = g.dtype if g.dtype.kind == "f" else np.float64
+    out = np.zeros(xs.shape, dtype=dtype)
+    index = []
+    for d in range(xs.ndim):
+        if d == ax:
+            index.append(indices)
+        else:
+            shape = [1] * xs.ndim
+            shape[d] = xs.shape[d]
+            index.append(np.arange(xs.shape[d]).reshape(shape))
+    full = np.broadcast_shapes(*(np.shape(i) for i in index))
+    np.add.at(out, tuple(index), np.broadcast_to(g, full))
+    return np.reshape(out, np.shape(x))
+
+
+def sort_adjoint(g: Any, x: Any, axis: Any = -1) -> Any:
+    """The adjoint of ``x`` in ``np.sort(x, axis)``: ``g`` put back where it came from."""
+    xs = _flat_or(x, axis)
+    ax = 0 if axis is None else axis
+    order = np.argsort(xs, axis=ax, kind="stable")
+    g = np.asarray(g)
+    out = np.zeros(xs.shape, dtype=g.dtype if g.dtype.kind == "f" else np.float64)
+    np.put_along_axis(out, order, g, axis=ax)
+    return np.reshape(out, np.shape(x))
+
+
+def sort_like(d: Any, x: Any, axis: Any = -1) -> Any:
+    """The tangent of ``np.sort(x, axis)`` for the tangent ``d`` of ``x``."""
+    xs = _flat_or(x, axis)
+    ax = 0 if axis is None else axis
+    order = np.argsort(xs, axis=ax, kind="stable")
+    return np.take_along_axis(np.reshape(np.broadcast_to(d, np.shape(x)), xs.shape), order, ax)
+
+
+def stack_pieces_adjoint(g: Any, xs: Any, axis: int, least: int) -> Any:
+    """The adjoints of the pieces of ``np.hstack`` (least 1, axis 1 or 0 for vectors) and
+    ``np.vstack`` (least 2, axis 0)."""
+    pieces = [np.atleast_1d(x) if least == 1 else np.atleast_2d(x) for x in xs]
+    if least == 1 and pieces[0].ndim == 1:
+        axis = 0
+    sizes = [p.shape[axis] for p in pieces]
+    parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return [np.reshape(p, np.shape(x)) for p, x in zip(parts, xs)]
+
+
+def split_adjoint_more(g: Any, x: Any, indices_or_sections: Any, axis: int = 0) -> Any:
+    """The adjoint of ``x`` in ``np.split(x, indices_or_sections, axis)`` (``g``: a list of
+    the pieces' adjoints, any of which may be a number zero)."""
+    like = np.split(np.empty(np.shape(x), dtype=bool), indices_or_sections, axis)
+    parts = [np.broadcast_to(p, q.shape) for p, q in zip(g, like)]
+    return np.concatenate(parts, axis=axis)
+
+
+def pad_adjoint(g: Any, x: Any, pad_width: Any, mode: Any = "constant") -> Any:
+    """The adjoint of ``x`` in ``np.pad(x, pad_width)`` (constant mode): the middle."""
+    if mode != "constant":
+        raise DifferentiationError("s2sad differentiates np.pad only in mode='constant'")
+    nd = np.ndim(x)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
+    return g[tuple(slice(int(b), int(b) + n) for (b, _), n in zip(widths, np.shape(x)))]
+
+
+def pad_tangent(d: Any, pad_width: Any, mode: Any = "constant") -> Any:
+    if mode != "constant":
+        raise DifferentiationError("s2sad differentiates np.pad only in mode='constant'")
+    return np.pad(d, pad_width)
+
+
+# -- products
+def _letters(spec: str, count: int) -> Any:
+    spec = spec.replace(" ", "")
+    if "." in spec:
+        raise DifferentiationError("s2sad does not differentiate einsum with '...'")
+    if "->" in spec:
+        ins, out = spec.split("->")
+    else:
+        ins = spec
+        flat = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(flat) if flat.count(c) == 1))
+    terms = ins.split(",")
+    if len(terms) != count:
+        raise ValueError("einsum: %d operands for %r" % (count, spec))
+    return terms, out
+
+
+def _einsum_into(g: Any, out: str, others: Any, target: str, target_shape: Any) -> Any:
+    if len(set(target)) != len(target):
+        raise DifferentiationError("s2sad does not differentiate einsum with a repeated "
+                                  "index within one operand")
+    known = set(out) | set("".join(t for t, _ in others))
+    missing = "".join(c for c in target if c not in known)
+    specs = [out] + [t for t, _ in others]
+    operands = [g] + [v for _, v in others]
+    if missing:
+        sizes = dict(zip(target, target_shape))
+        specs.append(missing)
+        operands.append(np.ones([sizes[c] for c in missing]))
+    return np.einsum(",".join(specs) + "->" + target, *operands)
+
+
+def einsum_first(g: Any, spec: str, a: Any, b: Any = None) -> Any:
+    """The adjoint of ``a`` in ``np.einsum(spec, a[, b])`` (linear in ``g`` and ``b``)."""
+    terms, out = _letters(spec, 1 if b is None else 2)
+    others = [] if b is None else [(terms[1], b)]
+    return _einsum_into(g, out, others, terms[0], np.shape(a))
+
+
+def einsum_second(g: Any, spec: str, a: Any, b: Any) -> Any:
+    """The adjoint of ``b`` in ``np.einsum(spec, a, b)`` (linear in ``g`` and ``a``)."""
+    terms, out = _letters(spec, 2)
+    return _einsum_into(g, out, [(terms[0], a)], terms[1], np.shape(b))
+
+
+def tensordot_spec(a: Any, b: Any, axes: Any = 2) -> str:
+    """``np.tensordot(a, b, axes)`` as an einsum spec."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if np.ndim(axes) == 0:
+        axes_a = list(range(na - axes, na))
+        axes_b = list(range(axes))
+    else:
+        axes_a, axes_b = axes
+        axes_a = [axes_a] if np.ndim(axes_a) == 0 else list(axes_a)
+        axes_b = [axes_b] if np.ndim(axes_b) == 0 else list(axes_b)
+    axes_a = [x % na for x in axes_a] if na else axes_a
+    axes_b = [x % nb for x in axes_b] if nb else axes_b
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    sa = list(letters[:na])
+    sb = list(letters[na:na + nb])
+    for i, j in zip(axes_a, axes_b):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in axes_a] + \
+        [c for j, c in enumerate(sb) if j not in axes_b]
+    return "".join(sa) + "," + "".join(sb) + "->" + "".join(out)
+
+
+def inner_spec(a: Any, b: Any) -> str:
+    """``np.inner(a, b)`` as an einsum spec (both operands at least 1-D)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return tensordot_spec(a, b, 0)
+    return tensordot_spec(a, b, ([-1], [-1]))
+
+
+def kron_first(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of ``a`` in ``np.kron(a, b)``."""
+    nd = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
+    inter = [n for pair in zip(sa, sb) for n in pair]
+    gb = np.reshape(g, inter) * np.reshape(b, [n for s in sb for n in (1, s)])
+    return np.reshape(gb.sum(axis=tuple(range(1, 2 * nd, 2))), np.shape(a))
+
+
+def kron_second(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of ``b`` in ``np.kron(a, b)``."""
+    nd = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
+    inter = [n for pair in zip(sa, sb) for n in pair]
+    ga = np.reshape(g, inter) * np.reshape(a, [n for s in sa for n in (s, 1)])
+    return np.reshape(ga.sum(axis=tuple(range(0, 2 * nd, 2))), np.shape(b))
+
+
+def _cross_defaults(axisa: Any, axisb: Any, axisc: Any, axis: Any) -> None:
+    if (axisa, axisb, axisc, axis) != (-1, -1, -1, None):
+        raise DifferentiationError("s2sad differentiates np.cross only along the last axis")
+
+
+def cross_first(g: Any, a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+                axis: Any = None) -> Any:
+    """The adjoint of ``a`` in ``np.cross(a, b)`` (3-vectors along the last axis)."""
+    _cross_defaults(axisa, axisb, axisc, axis)
+    return np.cross(b, g)
+
+
+def cross_second(g: Any, a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+                 axis: Any = None) -> Any:
+    """The adjoint of ``b`` in ``np.cross(a, b)`` (3-vectors along the last axis)."""
+    _cross_defaults(axisa, axisb, axisc, axis)
+    return np.cross(g, a)
+
+
+# -- linear algebra
+def solve_matrix_adjoint(gb: Any, x: Any, b: Any) -> Any:
+    """The adjoint of ``a`` in ``x = np.linalg.solve(a, b)`` given ``gb``, the adjoint of
+    ``b`` (bilinear in ``gb`` and ``x``)."""
+    if np.ndim(b) == 1:
+        return -np.multiply.outer(gb, x) if np.ndim(gb) == 1 else \
+            -(np.expand_dims(gb, -1) * np.expand_dims(x, -2))
+    return -np.matmul(gb, np.swapaxes(x, -1, -2))
+
+
+def two_norm_only(x: Any, ord: Any = None, axis: Any = None) -> Any:
+    """``x``, once it is checked that ``np.linalg.norm(x, ord, axis)`` is a 2-norm of
+    vectors or a Frobenius norm (the orders s2sad differentiates)."""
+    vector = (axis is None and np.ndim(x) == 1) or isinstance(axis, (int, np.integer)) \
+        or (isinstance(axis, tuple) and len(axis) == 1)
+    if ord is None or ord == "fro" and not vector or ord == 2 and vector:
+        return x
+    raise DifferentiationError("s2sad differentiates np.linalg.norm only with ord None, 2 "
+                              "(vectors) or 'fro' (matrices), not ord=%r" % (ord,))
+
+
+
+def weights_like(w: Any, a: Any, axis: Any = None) -> Any:
+    """The weights of ``np.average(a, axis, weights=w)`` broadcast to the shape of ``a``."""
+    w = np.asarray(w)
+    if w.shape != np.shape(a):
+        shape = [1] * np.ndim(a)
+        shape[axis] = w.shape[0]
+        w = np.reshape(w, shape)
+    return np.broadcast_to(w, np.shape(a))
+
+
+def phi(x: Any) -> Any:
+    """The lower triangle of the last two axes of ``x`` with its diagonal halved."""
+    n = np.shape(x)[-1]
+    return np.tril(x) * (1.0 - 0.5 * np.eye(n, dtype=np.result_type(x, np.float32)))
+
+
+def symmetric_part(x: Any) -> Any:
+    return 0.5 * (x + np.swapaxes(x, -1, -2))
+
+
+def eigh_adjoint(gw: Any, gv: Any, w: Any, v: Any) -> Any:
+    """The adjoint of a symmetric ``a`` in ``w, v = np.linalg.eigh(a)`` (distinct
+    eigenvalues; symmetrized): V (diag(gw) + F * (V^T gv)) V^T with F_ij = 1/(w_j - w_i)."""
+    vt = np.swapaxes(v, -1, -2)
+    inner = np.expand_dims(gw, -1) * np.eye(np.shape(w)[-1]) if np.ndim(gw) else \
+        np.zeros(np.shape(v))
+    if np.ndim(gv):
+        gap = np.expand_dims(w, -2) - np.expand_dims(w, -1)
+        n = np.shape(w)[-1]
+        f = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(np.eye(n, dtype=bool), 1.0, gap))
+        inner = inner + f * np.matmul(vt, gv)
+    out = np.matmul(v, np.matmul(inner, vt))
+    return 0.5 * (out + np.swapaxes(out, -1, -2))
+
+
+def eigh_values_tangent(d: Any, v: Any) -> Any:
+    """The tangent of the eigenvalues of ``np.linalg.eigh``: diag(V^T d V)."""
+    return np.diagonal(np.matmul(np.swapaxes(v, -1, -2), np.matmul(d, v)), axis1=-2, axis2=-1)
+
+
+def svd_values_adjoint(g: Any, a: Any, compute_uv: bool = True) -> Any:
+    """The adjoint of ``a`` in ``s = np.linalg.svd(a, compute_uv=False)``: U diag(g) Vh."""
+    if compute_uv:
+        raise DifferentiationError("s2sad differentiates np.linalg.svd only with "
+                                  "compute_uv=False (the singular values)")
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    return np.matmul(u * np.expand_dims(g, -2), vh)
+
+
+def svd_values_tangent(d: Any, a: Any, compute_uv: bool = True) -> Any:
+    """The tangent of ``np.linalg.svd(a, compute_uv=False)``: diag(U^T d V)."""
+    if compute_uv:
+        raise DifferentiationError("s2sad differentiates np.linalg.svd only with "
+                                  "compute_uv=False (the singular values)")
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    return np.diagonal(np.matmul(np.swapaxes(u, -1, -2), np.matmul(d, np.swapaxes(vh, -1, -2))),
+                       axis1=-2, axis2=-1)
+
+
+def eigh_vectors_tangent(d: Any, w: Any, v: Any) -> Any:
+    """The tangent of the eigenvectors of ``np.linalg.eigh``: V (F * (V^T d V))."""
+    n = np.shape(w)[-1]
+    gap = np.expand_dims(w, -2) - np.expand_dims(w, -1)
+    f = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(np.eye(n, dtype=bool), 1.0, gap))
+    d = 0.5 * (d + np.swapaxes(d, -1, -2))
+    return np.matmul(v, f * np.matmul(np.swapaxes(v, -1, -2), np.matmul(d, v)))
