@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import textwrap
 from dataclasses import dataclass
-from typing import Any, Callable, Dict
+from typing import Any, Callable
 
 import gast
 
@@ -25,7 +25,6 @@ class ParsedFunction:
     node: gast.FunctionDef
     filename: str
     line_offset: int              # add to a node's lineno to get the line in the user's file
-    lines: Dict[int, str]         # the user's source text by line number
 
     def line(self, node: Any) -> int:
         return getattr(node, "lineno", 1) + self.line_offset
@@ -87,5 +86,4 @@ def parse_function(fn: Any) -> ParsedFunction:
     if isinstance(node, gast.AsyncFunctionDef):
         raise UnsupportedSyntaxError("an async function", filename, node.lineno + start - 1,
                                      "differentiate a plain def function")
-    numbered = {start + i: line.rstrip("\n") for i, line in enumerate(lines)}
-    return ParsedFunction(fn, node, filename, start - 1, numbered)
+    return ParsedFunction(fn, node, filename, start - 1)

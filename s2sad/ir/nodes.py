@@ -196,28 +196,17 @@ class Function:
     """A lowered function: parameters (whose values are the body's arguments) and a body."""
 
     def __init__(self, name: str, params: List[Param], body: Region, loc: Loc,
-                 source_lines: Optional[Dict[int, str]] = None, qualname: str = ""):
+                 qualname: str = ""):
         self.name = name
         self.params = params
         self.body = body
         self.loc = loc
-        # The user's source text by line number, for comments in generated code.
-        self.source_lines: Dict[int, str] = dict(source_lines or {})
         self.qualname = qualname or name
         self.header: List[str] = []  # comment lines printed at the top of generated code
         self.scalar_only = False  # forward mode: every value with a tangent is a number
 
     def walk(self) -> Iterator[Op]:
         return self.body.walk()
-
-    def globals(self) -> Dict[str, Any]:
-        """The root names of every Global operand, with the object each is bound to."""
-        roots: Dict[str, Any] = {}
-        for op in self.walk():
-            for operand in op.operands:
-                if isinstance(operand, Global):
-                    roots[operand.root] = operand.root_obj
-        return roots
 
 
 # --- The opcode table -------------------------------------------------------------------
@@ -272,11 +261,3 @@ def has_effects(op: Op) -> bool:
     """Whether the op itself may change state (ignoring ops in its regions): calls,
     stores and in-place arithmetic (``v /= n`` divides the caller's array)."""
     return not OPCODES[op.opcode][1] or bool(op.attrs.get("inplace"))
-
-
-def is_pure(op: Op) -> bool:
-    """Whether an unused op can be deleted without changing what the program does."""
-    if op.opcode in ("if", "for", "while"):
-        return all(is_pure(inner) or inner.opcode == "yield"
-                   for region in op.regions for inner in region.ops)
-    return not has_effects(op)
