@@ -14,7 +14,8 @@ without undoing broadcasting).
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+import inspect
+from typing import Any, Dict, List, Optional
 
 from ..ir import Builder, Const, Function, Global, Op, Operand, Param, Region, Value
 from ..ir.inline import bind, inline, split_call
@@ -250,7 +251,9 @@ class ForwardMode:
             d = self.tangent_of(operand)
             if d is None:
                 continue
-            contribution = self.contribution(op, rule, positional, keywords, position, d)
+            parameter = parameter_index(rule, position, positional, keywords)
+            contribution = self.contribution(op, rule, positional, keywords, position,
+                                             parameter, d)
             if contribution is not None:
                 contributions.append(contribution)
         if not contributions:
@@ -273,12 +276,13 @@ class ForwardMode:
         return self.builder.value("call", [helper("accumulate"), a, b], attrs={"kwnames": ()})
 
     def contribution(self, op: Op, rule, positional: List[Operand], keywords: Dict[str, Operand],
-                     position: int, d: Operand) -> Optional[Operand]:
-        """The tangent of ``op``'s result due to the tangent ``d`` of one operand."""
-        if position in rule.linear:
+                     position: int, parameter: int, d: Operand) -> Optional[Operand]:
+        """The tangent of ``op``'s result due to the tangent ``d`` of one operand (the
+        ``position``-th of the call, bound to the primitive's ``parameter``-th parameter)."""
+        if parameter in rule.linear:
             return self.apply_to_tangent(op, position, d)
-        if position in rule.tangents:
-            template = lowered_tangent(rule.tangents[position])
+        if parameter in rule.tangents:
+            template = lowered_tangent(rule.tangents[parameter])
             mapping = bind(template, positional, keywords, self.builder, skip=2)
             mapping[template.params[0].value] = d
             mapping[template.params[1].value] = op.results[0]
@@ -292,9 +296,9 @@ class ForwardMode:
             mapping[template.params[1].value] = op.results[0]
             returned = inline(template, mapping, self.builder)
             outputs = self.returned_adjoints(returned)
-            if position >= len(outputs) or outputs[position] == Const(None):
+            if parameter >= len(outputs) or outputs[parameter] == Const(None):
                 return None
-            return self.forwards(outputs[position], op.results[0])
+            return self.forwards(outputs[parameter], op.results[0])
         if not rule.differentiable or rule.linear or rule.tangents:
             return None  # operands a rule does not name give shapes, axes, masks, indices
         raise no_rule_error(op, "forward")
@@ -329,6 +333,21 @@ class ForwardMode:
                     return op.operands[1]
                 break
         return value
+
+
+def parameter_index(rule: Any, position: int, positional: List[Operand],
+                    keywords: Dict[str, Operand]) -> int:
+    """The parameter of the primitive that the ``position``-th operand of a call binds to:
+    a keyword's place among the parameters its rule's templates name (call order when
+    none names it), so ``np.append(a, axis=0, values=v)`` finds the rule of ``values``."""
+    if position < len(positional):
+        return position
+    name = list(keywords)[position - len(positional)]
+    for template in [rule.template, rule.scalar_template, *rule.tangents.values()]:
+        if template is not None:
+            names = list(inspect.signature(template).parameters)[2:]
+            return names.index(name) if name in names else position
+    return position
 
 
 def forward_mode(func: Function, wrt: List[int], param_kinds: Dict[Value, str],

@@ -1,19 +1,20 @@
 """Reverse and forward rules for NumPy beyond the core (numpy_rules.py): the rest of the
-elementwise family, cumulative reductions, shape operations, products, linear algebra
-and selection."""
+elementwise family, cumulative reductions, shape operations, products and selection
+(linear algebra is in linalg_rules.py)."""
 import numpy as np
 
-from ..runtime import expand, reshape_like, unbroadcast
+from ..runtime import expand, reshape_like, unbroadcast, zeros_like
 from . import numpy_more_runtime as rt
 from .numpy_more_runtime import (cross_first, cross_second, cumsum_adjoint, diag_adjoint,
                                  diagonal_adjoint, einsum_first, einsum_second, inner_spec,
                                  kron_first, kron_second, moveaxis_adjoint, pad_adjoint,
                                  pad_tangent, repeat_adjoint, roll_adjoint,
-                                 solve_matrix_adjoint, sort_adjoint, sort_like,
+                                 sort_adjoint, sort_like,
                                  split_adjoint_more, stack_pieces_adjoint,
                                  take_adjoint, take_along_axis_adjoint, tensordot_spec,
-                                 tile_adjoint, trace_adjoint, two_norm_only)
-from .registry import linear, method_key, nondifferentiable, pure, reverse, tangent
+                                 tile_adjoint, trace_adjoint)
+from .registry import (attribute_key, linear, method_key, nondifferentiable, pure, reverse,
+                       tangent)
 
 # Constants are Python floats so float32 operands stay float32.
 # -- elementwise: logarithms, exponentials, roots
@@ -114,6 +115,39 @@ def fmin(g, y, a, b):
 def float_power(g, y, a, b):
     return (unbroadcast(g * b * np.float_power(a, b - 1.0), a),
             unbroadcast(g * y * np.log(a), b))
+
+
+@reverse(np.mod, np.remainder, kind="same")
+def mod(g, y, a, b):
+    return unbroadcast(g, a), unbroadcast(-g * np.floor_divide(a, b), b)
+
+
+@reverse(np.fmod, kind="same")
+def fmod(g, y, a, b):
+    return unbroadcast(g, a), unbroadcast(-g * np.trunc(a / b), b)
+
+
+# -- real parts and clean-ups (real input: complex numbers are not differentiated)
+@reverse(np.nan_to_num, kind="same")
+def nan_to_num(g, y, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return g * np.isfinite(x)
+
+
+@reverse(np.real, np.conj, np.conjugate, attribute_key("real"), method_key("conj"),
+         method_key("conjugate"), kind="same")
+def real(g, y, x):
+    return g
+
+
+@reverse(np.real_if_close, kind="same")
+def real_if_close(g, y, a, tol=100):
+    return g
+
+
+@reverse(np.imag, np.angle, attribute_key("imag"), kind="same")
+def imag(g, y, x, deg=False):
+    # constant for real x: imag(x) = 0, angle(x) = 0 or pi
+    return zeros_like(x)
 
 
 # -- cumulative reductions
@@ -287,69 +321,6 @@ def cross(g, y, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
             unbroadcast(cross_second(g, a, b, axisa, axisb, axisc, axis), b))
 
 
-# -- linear algebra (square matrices, stacks of them allowed)
-@reverse(np.linalg.det)
-def det(g, y, a):
-    return np.expand_dims(g * y, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
-
-
-@tangent(np.linalg.det)
-def det_tangent(d, y, a):
-    return y * np.trace(np.linalg.solve(a, d), axis1=-2, axis2=-1)
-
-
-@reverse(np.linalg.inv)
-def inv(g, y, a):
-    return -np.matmul(np.swapaxes(y, -1, -2), np.matmul(g, np.swapaxes(y, -1, -2)))
-
-
-@tangent(np.linalg.inv)
-def inv_tangent(d, y, a):
-    return -np.matmul(y, np.matmul(d, y))
-
-
-@reverse(np.linalg.solve)
-def solve(g, y, a, b):
-    return (solve_matrix_adjoint(np.linalg.solve(np.swapaxes(a, -1, -2), g), y, b),
-            np.linalg.solve(np.swapaxes(a, -1, -2), g))
-
-
-@tangent(np.linalg.solve, operand=0)
-def solve_matrix_tangent(d, y, a, b):
-    return -np.linalg.solve(a, np.matmul(d, y))
-
-
-@tangent(np.linalg.solve, operand=1)
-def solve_rhs_tangent(d, y, a, b):
-    return np.linalg.solve(a, d)
-
-
-@reverse(np.linalg.norm)
-def norm(g, y, x, ord=None, axis=None, keepdims=False):
-    # 2-norms of vectors and Frobenius norms only (two_norm_only checks)
-    return expand(g / y, x, axis, keepdims) * two_norm_only(x, ord, axis)
-
-
-@tangent(np.linalg.norm)
-def norm_tangent(d, y, x, ord=None, axis=None, keepdims=False):
-    return np.sum(two_norm_only(x, ord, axis) * d, axis=axis, keepdims=keepdims) / y
-
-
-@reverse(np.linalg.cholesky)
-def cholesky(g, y, a):
-    # Murray (2016): S = L^-T Phi(L^T G) L^-1, adjoint sym(S); a symmetric perturbation
-    # is assumed (only the lower triangle of a is read)
-    return rt.symmetric_part(np.matmul(np.swapaxes(np.linalg.inv(y), -1, -2), np.matmul(
-        rt.phi(np.matmul(np.swapaxes(y, -1, -2), g)), np.linalg.inv(y))))
-
-
-@tangent(np.linalg.cholesky)
-def cholesky_tangent(d, y, a):
-    # dL = L Phi(L^-1 dA L^-T)
-    return np.matmul(y, rt.phi(np.matmul(np.linalg.inv(y), np.matmul(
-        d, np.swapaxes(np.linalg.inv(y), -1, -2)))))
-
-
 # -- selection
 @reverse(np.sort)
 def sort(g, y, a, axis=-1, kind=None, order=None):
@@ -389,19 +360,17 @@ pure(rt.cumsum_adjoint, rt.moveaxis_adjoint, rt.repeat_adjoint, rt.tile_adjoint,
      rt.take_adjoint, rt.take_along_axis_adjoint, rt.sort_adjoint, rt.sort_like,
      rt.stack_pieces_adjoint, rt.split_adjoint_more, rt.pad_adjoint, rt.pad_tangent,
      rt.einsum_first, rt.einsum_second, rt.tensordot_spec, rt.inner_spec, rt.kron_first,
-     rt.kron_second, rt.cross_first, rt.cross_second, rt.solve_matrix_adjoint,
-     rt.two_norm_only, rt.weights_like, rt.phi, rt.symmetric_part)
+     rt.kron_second, rt.cross_first, rt.cross_second, rt.weights_like)
 linear(rt.cumsum_adjoint, rt.moveaxis_adjoint, rt.repeat_adjoint, rt.tile_adjoint,
        rt.roll_adjoint, rt.diag_adjoint, rt.diagonal_adjoint, rt.trace_adjoint,
        rt.take_adjoint, rt.take_along_axis_adjoint, rt.sort_adjoint, rt.sort_like,
        rt.stack_pieces_adjoint, rt.split_adjoint_more, rt.pad_adjoint, rt.pad_tangent,
-       rt.two_norm_only, rt.weights_like, rt.phi, rt.symmetric_part)
+       rt.weights_like)
 linear(rt.einsum_first, operands=(0, 3))
 linear(rt.kron_second, operands=(0, 1))
 linear(rt.einsum_second, operands=(0, 2))
 linear(rt.kron_first, rt.cross_first, operands=(0, 2))
 linear(rt.cross_second, operands=(0, 1))
-linear(rt.solve_matrix_adjoint, operands=(0, 1))
 nondifferentiable(rt.tensordot_spec, rt.inner_spec)
 
 nondifferentiable(np.trunc, np.fix, np.signbit, np.searchsorted, np.digitize, np.floor_divide,
@@ -409,43 +378,3 @@ nondifferentiable(np.trunc, np.fix, np.signbit, np.searchsorted, np.digitize, np
                   np.isposinf, np.isreal, np.iscomplex, np.array_equal, np.logical_xor,
                   np.tril_indices, np.triu_indices, np.diag_indices, np.indices,
                   np.heaviside)
-
-
-# -- linear algebra returning tuples (use them unpacked: ``s, l = np.linalg.slogdet(a)``)
-@reverse(np.linalg.slogdet)
-def slogdet(g, y, a):
-    # the sign has no derivative
-    return np.expand_dims(g[1], (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
-
-
-@tangent(np.linalg.slogdet)
-def slogdet_tangent(d, y, a):
-    return 0.0 * y[0], np.trace(np.linalg.solve(a, d), axis1=-2, axis2=-1)
-
-
-@tangent(np.linalg.eigh)
-def eigh_tangent(d, y, a, UPLO="L"):
-    return (rt.eigh_values_tangent(0.5 * (d + np.swapaxes(d, -1, -2)), y[1]),
-            rt.eigh_vectors_tangent(d, y[0], y[1]))
-
-
-@reverse(np.linalg.eigh)
-def eigh(g, y, a, UPLO="L"):
-    # symmetric a, distinct eigenvalues; eigenvalues and eigenvectors
-    return rt.eigh_adjoint(g[0], g[1], y[0], y[1])
-
-
-@reverse(np.linalg.svd)
-def svd(g, y, a, full_matrices=True, compute_uv=True, hermitian=False):
-    # singular values only (compute_uv=False)
-    return rt.svd_values_adjoint(g, a, compute_uv)
-
-
-@tangent(np.linalg.svd)
-def svd_tangent(d, y, a, full_matrices=True, compute_uv=True, hermitian=False):
-    return rt.svd_values_tangent(d, a, compute_uv)
-
-
-# these depend nonlinearly on values other than the adjoint: no linear declaration, so
-# differentiating them again fails loudly instead of dropping terms
-pure(rt.eigh_adjoint, rt.eigh_values_tangent, rt.eigh_vectors_tangent, rt.svd_values_adjoint, rt.svd_values_tangent)

@@ -137,21 +137,38 @@ def sort_like(d: Any, x: Any, axis: Any = -1) -> Any:
     return np.take_along_axis(np.reshape(np.broadcast_to(d, np.shape(x)), xs.shape), order, ax)
 
 
-def stack_pieces_adjoint(g: Any, xs: Any, axis: int, least: int) -> Any:
-    """The adjoints of the pieces of ``np.hstack`` (least 1, axis 1 or 0 for vectors) and
-    ``np.vstack`` (least 2, axis 0)."""
-    pieces = [np.atleast_1d(x) if least == 1 else np.atleast_2d(x) for x in xs]
+def _stacked(xs: Any, axis: int, least: int) -> Any:
+    """The pieces ``xs`` as ``np.hstack`` (least 1, axis 1 or 0 for vectors), ``np.vstack``
+    (least 2, axis 0) or ``np.dstack`` (least 3, axis 2) sees them, and the axis it joins."""
+    at_least = (np.atleast_1d, np.atleast_2d, np.atleast_3d)[least - 1]
+    pieces = [at_least(x) for x in xs]
     if least == 1 and pieces[0].ndim == 1:
         axis = 0
+    return pieces, axis
+
+
+def stack_pieces_adjoint(g: Any, xs: Any, axis: int, least: int) -> Any:
+    """The adjoints of the pieces ``xs`` of ``np.hstack``, ``np.vstack``, ``np.dstack``
+    (``axis`` and ``least`` as ``_stacked`` takes them)."""
+    pieces, axis = _stacked(xs, axis, least)
     sizes = [p.shape[axis] for p in pieces]
     parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
     return [np.reshape(p, np.shape(x)) for p, x in zip(parts, xs)]
 
 
+def stack_pieces(b: Any, xs: Any, axis: int, least: int) -> Any:
+    """The pieces' adjoints ``b`` (numbers where zero) stacked as ``xs`` were: the
+    transpose of ``stack_pieces_adjoint``."""
+    pieces, axis = _stacked(xs, axis, least)
+    return np.concatenate([np.reshape(np.broadcast_to(p, np.shape(x)), q.shape)
+                           for p, x, q in zip(b, xs, pieces)], axis=axis)
+
+
 def split_adjoint_more(g: Any, x: Any, indices_or_sections: Any, axis: int = 0) -> Any:
-    """The adjoint of ``x`` in ``np.split(x, indices_or_sections, axis)`` (``g``: a list of
-    the pieces' adjoints, any of which may be a number zero)."""
-    like = np.split(np.empty(np.shape(x), dtype=bool), indices_or_sections, axis)
+    """The adjoint of ``x`` in ``np.split(x, indices_or_sections, axis)`` or
+    ``np.array_split`` (``g``: a list of the pieces' adjoints, any of which may be a number
+    zero)."""
+    like = np.array_split(np.empty(np.shape(x), dtype=bool), indices_or_sections, axis)
     parts = [np.broadcast_to(p, q.shape) for p, q in zip(g, like)]
     return np.concatenate(parts, axis=axis)
 
@@ -284,28 +301,6 @@ def cross_second(g: Any, a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc
     return np.cross(g, a)
 
 
-# -- linear algebra
-def solve_matrix_adjoint(gb: Any, x: Any, b: Any) -> Any:
-    """The adjoint of ``a`` in ``x = np.linalg.solve(a, b)`` given ``gb``, the adjoint of
-    ``b`` (bilinear in ``gb`` and ``x``)."""
-    if np.ndim(b) == 1:
-        return -np.multiply.outer(gb, x) if np.ndim(gb) == 1 else \
-            -(np.expand_dims(gb, -1) * np.expand_dims(x, -2))
-    return -np.matmul(gb, np.swapaxes(x, -1, -2))
-
-
-def two_norm_only(x: Any, ord: Any = None, axis: Any = None) -> Any:
-    """``x``, once it is checked that ``np.linalg.norm(x, ord, axis)`` is a 2-norm of
-    vectors or a Frobenius norm (the orders s2sad differentiates)."""
-    vector = (axis is None and np.ndim(x) == 1) or isinstance(axis, (int, np.integer)) \
-        or (isinstance(axis, tuple) and len(axis) == 1)
-    if ord is None or ord == "fro" and not vector or ord == 2 and vector:
-        return x
-    raise DifferentiationError("s2sad differentiates np.linalg.norm only with ord None, 2 "
-                              "(vectors) or 'fro' (matrices), not ord=%r" % (ord,))
-
-
-
 def weights_like(w: Any, a: Any, axis: Any = None) -> Any:
     """The weights of ``np.average(a, axis, weights=w)`` broadcast to the shape of ``a``."""
     w = np.asarray(w)
@@ -314,61 +309,3 @@ def weights_like(w: Any, a: Any, axis: Any = None) -> Any:
         shape[axis] = w.shape[0]
         w = np.reshape(w, shape)
     return np.broadcast_to(w, np.shape(a))
-
-
-def phi(x: Any) -> Any:
-    """The lower triangle of the last two axes of ``x`` with its diagonal halved."""
-    n = np.shape(x)[-1]
-    return np.tril(x) * (1.0 - 0.5 * np.eye(n, dtype=np.result_type(x, np.float32)))
-
-
-def symmetric_part(x: Any) -> Any:
-    return 0.5 * (x + np.swapaxes(x, -1, -2))
-
-
-def eigh_adjoint(gw: Any, gv: Any, w: Any, v: Any) -> Any:
-    """The adjoint of a symmetric ``a`` in ``w, v = np.linalg.eigh(a)`` (distinct
-    eigenvalues; symmetrized): V (diag(gw) + F * (V^T gv)) V^T with F_ij = 1/(w_j - w_i)."""
-    vt = np.swapaxes(v, -1, -2)
-    inner = np.expand_dims(gw, -1) * np.eye(np.shape(w)[-1]) if np.ndim(gw) else \
-        np.zeros(np.shape(v))
-    if np.ndim(gv):
-        gap = np.expand_dims(w, -2) - np.expand_dims(w, -1)
-        n = np.shape(w)[-1]
-        f = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(np.eye(n, dtype=bool), 1.0, gap))
-        inner = inner + f * np.matmul(vt, gv)
-    out = np.matmul(v, np.matmul(inner, vt))
-    return 0.5 * (out + np.swapaxes(out, -1, -2))
-
-
-def eigh_values_tangent(d: Any, v: Any) -> Any:
-    """The tangent of the eigenvalues of ``np.linalg.eigh``: diag(V^T d V)."""
-    return np.diagonal(np.matmul(np.swapaxes(v, -1, -2), np.matmul(d, v)), axis1=-2, axis2=-1)
-
-
-def svd_values_adjoint(g: Any, a: Any, compute_uv: bool = True) -> Any:
-    """The adjoint of ``a`` in ``s = np.linalg.svd(a, compute_uv=False)``: U diag(g) Vh."""
-    if compute_uv:
-        raise DifferentiationError("s2sad differentiates np.linalg.svd only with "
-                                  "compute_uv=False (the singular values)")
-    u, _, vh = np.linalg.svd(a, full_matrices=False)
-    return np.matmul(u * np.expand_dims(g, -2), vh)
-
-
-def svd_values_tangent(d: Any, a: Any, compute_uv: bool = True) -> Any:
-    """The tangent of ``np.linalg.svd(a, compute_uv=False)``: diag(U^T d V)."""
-    if compute_uv:
-        raise DifferentiationError("s2sad differentiates np.linalg.svd only with "
-                                  "compute_uv=False (the singular values)")
-    u, _, vh = np.linalg.svd(a, full_matrices=False)
-    return np.diagonal(np.matmul(np.swapaxes(u, -1, -2), np.matmul(d, np.swapaxes(vh, -1, -2))),
-                       axis1=-2, axis2=-1)
-
-
-def eigh_vectors_tangent(d: Any, w: Any, v: Any) -> Any:
-    """The tangent of the eigenvectors of ``np.linalg.eigh``: V (F * (V^T d V))."""
-    n = np.shape(w)[-1]
-    gap = np.expand_dims(w, -2) - np.expand_dims(w, -1)
-    f = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(np.eye(n, dtype=bool), 1.0, gap))
-    d = 0.5 * (d + np.swapaxes(d, -1, -2))
-    return np.matmul(v, f * np.matmul(np.swapaxes(v, -1, -2), np.matmul(d, v)))

@@ -251,8 +251,8 @@ def astype(g, y, a, dtype):
 
 
 nondifferentiable(np.zeros, np.ones, np.zeros_like, np.ones_like, np.empty, np.empty_like,
-                  np.full, np.full_like, np.eye, np.identity, np.arange, np.linspace,
-                  np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.sign,
+                  np.eye, np.identity, np.arange, np.shape, np.ndim, np.size, np.argmax,
+                  np.argmin, np.argsort, np.sign,
                   np.floor, np.ceil, np.round, np.rint, np.isnan, np.isinf, np.isfinite,
                   np.equal, np.not_equal, np.less, np.less_equal, np.greater,
                   np.greater_equal, np.logical_and, np.logical_or, np.logical_not,
