@@ -8,7 +8,8 @@ differentiated again.
   array, a list of zeros for a list or tuple, a dict for a dict.
 - ``add_at(b, index, g)``: ``b[index] += g`` that also accumulates repeated fancy indices;
   ``b`` is an adjoint buffer the generated code owns.
-- ``save(x, index)``: a copy of ``x[index]`` that a later in-place store cannot change.
+- ``save(x, index)``: a copy of ``x[index]`` that a later in-place store cannot change;
+  ``snapshot(x)``: the same for a whole value (the output, before the adjoint sweep).
 - ``structure(g, x)``: an adjoint in the structure of ``x`` (a tuple for a tuple).
 - ``matmul_left(g, a, b)``, ``matmul_right(g, a, b)``: the adjoints of ``a @ b``.
 - ``accumulate(a, b)``, ``owned_copy(g)``: adding and copying adjoints of containers.
@@ -198,6 +199,18 @@ def accumulate(a: Any, b: Any) -> Any:
     if isinstance(a, dict):
         return {k: accumulate(a[k], b[k]) if k in b else a[k] for k in a}
     return a + b
+
+
+def snapshot(x: Any) -> Any:
+    """``x`` with every array in it copied (tuples, lists and dicts kept): a value that
+    later in-place stores cannot change."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, (tuple, list)):
+        return type(x)(snapshot(v) for v in x)
+    if isinstance(x, dict):
+        return {k: snapshot(v) for k, v in x.items()}
+    return x
 
 
 def owned_copy(g: Any) -> Any:

@@ -422,14 +422,19 @@ def _join(envs: List[Optional[Env]]) -> Optional[Env]:
     return out
 
 
-def _bound(e: Expr, env: Env) -> float:
-    b = _raw_bound(e, env)
+def wrapped_bound(e: Any, b: float, cap: float) -> float:
+    """The bound of node ``e`` whose unwrapped value is bounded by ``b``: marks ``e``
+    wrapped (rendered inside tanh) when ``b`` exceeds ``cap``."""
     if e.wrap:
         return min(b, 1.0)
-    if b > EXPR_CAP:
+    if b > cap:
         e.wrap = True
         return 1.0
     return b
+
+
+def _bound(e: Expr, env: Env) -> float:
+    return wrapped_bound(e, _raw_bound(e, env), EXPR_CAP)
 
 
 def _raw_bound(e: Expr, env: Env) -> float:

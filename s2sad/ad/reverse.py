@@ -208,6 +208,8 @@ class ReverseMode:
         result = ret.operands[0]
         if isinstance(result, Value) and not result.hint:
             result.hint = "value"
+        with self.builder.at(ret.loc), self.builder.region(body):
+            value = self.snapshot(result)
         seed = Value(self.seed_name)
         self.kinds.kinds[seed] = self.kind(result)  # the seed is shaped like the output
         func.params.append(Param(self.seed_name, KEYWORD_ONLY, seed, 1.0))
@@ -222,7 +224,7 @@ class ReverseMode:
             grads = [self.gradient(func.params[i]) for i in self.wrt]
             grad = grads[0] if len(grads) == 1 and not self.as_tuple \
                 else self.builder.value("tuple", grads)
-            output = self.builder.value("tuple", [result, grad])
+            output = self.builder.value("tuple", [value, grad])
             self.builder.terminate("return", [output])
         adjoint_ops = {id(op) for op in adjoint.ops}
         body.ops.extend(adjoint.ops)
@@ -230,6 +232,15 @@ class ReverseMode:
         self.transport_residuals([op for op in body.ops if id(op) in adjoint_ops])
         func.header = self.header()
         return func
+
+    def snapshot(self, result: Operand) -> Operand:
+        """``result`` as the primal sweep leaves it: an array in it is copied when the
+        function stores into arrays, since the adjoint sweep puts the old elements back
+        (``y[i] = old``) in the very arrays the result may hold."""
+        if not isinstance(result, Value) or self.kind(result) == SCALAR or \
+                not any(op.opcode == "setitem" for op in self.func.walk()):
+            return result
+        return self.call("snapshot", result, hint="value")
 
     def header(self) -> List[str]:
         """What the generated function computes, for the comment at its top."""

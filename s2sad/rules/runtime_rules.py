@@ -13,8 +13,8 @@ nondifferentiable(runtime.zeros_like)
 linear(runtime.unbroadcast, runtime.expand, runtime.sum_adjoint,
        runtime.reduced_extreme_adjoint, runtime.reshape_like, runtime.split_adjoint,
        runtime.unstack_adjoint, runtime.transpose_adjoint, runtime.clip_adjoint,
-       runtime.structure, runtime.owned_copy, runtime.save, runtime.broadcast_like,
-       runtime.unstack_like, runtime.like_dtype)
+       runtime.structure, runtime.owned_copy, runtime.snapshot, runtime.save,
+       runtime.broadcast_like, runtime.unstack_like, runtime.like_dtype)
 linear(runtime.matmul_left, operands=(0, 2))
 linear(runtime.matmul_right, operands=(0, 1))
 linear(runtime.moment_adjoint, operands=(0, 1))
@@ -64,6 +64,7 @@ def accumulate_(b, y, a, c):
 
 
 @reverse(runtime.owned_copy)
+@reverse(runtime.snapshot)
 def owned_copy_(b, y, g):
     return b
 
