@@ -1,8 +1,9 @@
-"""Benchmark: s2sad's generated gradients against the function, hand-written NumPy and autograd.
+"""Benchmark: s2sad's generated gradients against the function, hand-written NumPy, autograd,
+JAX and PyTorch.
 
 Run from the repository's root::
 
-    python tools/bench.py              # full run (about a minute on 2 cores)
+    python tools/bench.py              # full run (minutes with JAX installed: see W1 below)
     python tools/bench.py --quick      # smoke run: fewer, shorter repeats
     python tools/bench.py --only W1,W3 --markdown
     python tools/bench.py --check      # correctness checks only, no timing
@@ -10,34 +11,57 @@ Run from the repository's root::
 Run as a script, it pins BLAS to one thread unless OPENBLAS_NUM_THREADS, OMP_NUM_THREADS or
 MKL_NUM_THREADS is set: multithreaded OpenBLAS sharing the cores with any other process
 stalls in steps of about 8 ms, which turns the NumPy workloads' times into noise. The ratios
-compare differentiation overhead, which one thread shows best. The machine line says which.
+compare differentiation overhead, which one thread shows best. When it pins BLAS it also
+pins the frameworks: ``torch.set_num_threads(1)``, and XLA's CPU backend through
+``XLA_FLAGS`` (unless XLA_FLAGS is set). The machine lines say which.
 
-Everything runs in one process. For each workload it times
+Everything runs in one process, in float64. For each workload it times
 
   (a) the function alone,
   (b) s2sad.value_and_grad of it,
   (c) a hand-written NumPy gradient that also returns the value (so (b) and (c) do the
       same work: value and gradient),
-  (d) autograd.value_and_grad of the same source, with ``np`` and ``math`` bound to
-      ``autograd.numpy`` (only when ``import autograd`` works; "n/a" otherwise),
+  (d) the value and gradient in each comparison framework that imports ("n/a" in its column
+      otherwise), each given its inputs once, outside the timed call:
 
-and prints ratios of those times, never bare times as the headline. Each callable is warmed
-up once (s2sad compiles on its first call), then timed like ``timeit``: the number of loops
-is raised until one repeat takes at least 0.1 s, and the minimum over 5 repeats is kept.
+      autograd: ``autograd.value_and_grad`` of the same source, with ``np`` and ``math``
+        bound to ``autograd.numpy``;
+      JAX: ``jax.jit(jax.value_and_grad(...))`` of the same source, with ``np`` and ``math``
+        bound to ``jax.numpy`` (``jax_enable_x64``, CPU), on inputs converted to JAX arrays;
+        the warm-up call compiles, and every timed call waits for its results
+        (``block_until_ready``). Python loops unroll under jit: W4 is compiled as 50 steps
+        of straight-line code, W1 as 1000, whose compile alone takes a minute or more (not
+        timed, but it is most of a run's time);
+      PyTorch: the workload written in torch line for line (the ``*_torch`` functions, bound
+        to the torch module when it imports), on float64 tensors with ``requires_grad`` on
+        the differentiated ones; the timed call evaluates the function and
+        ``torch.autograd.grad`` of its value with respect to those tensors,
+
+and prints ratios of those times, never bare times as the headline: each framework's column
+is its time divided by s2sad's. Each callable is warmed up once (s2sad compiles on its first
+call, JAX's jit on its), then timed like ``timeit``: the number of loops is raised until one
+repeat takes at least 0.1 s, and the minimum over 5 repeats is kept.
 
 W6 is second order: s2sad.hvp of the W3 MLP loss (wrt W1, b1, W2, b2; the vector v is random
 arrays of the same shapes) timed against the function and against autograd's
 ``hessian_vector_product`` (on a function of the flattened parameters, since it takes one
-argument). There is no hand-written HVP: before timing, s2sad's (and autograd's) HVP is checked
-against central differences of the hand-written W3 gradient along v (rtol 1e-4).
+argument), JAX's forward-over-reverse ``jax.jit`` of ``jax.jvp`` of ``jax.grad``, and
+PyTorch's double backward (``torch.autograd.grad`` of the gradient, built with
+``create_graph=True``, with ``grad_outputs=v``: v^T H, which is H v since H is symmetric).
+There is no hand-written HVP: before timing, every HVP is checked against central differences
+of the hand-written W3 gradient along v (rtol 1e-4).
 
 Before timing, every hand-written gradient is checked against central finite differences
-along a random direction, and s2sad's (and autograd's) value and gradient against the
-hand-written ones (``np.allclose``, rtol 1e-6). When s2sad raises (not implemented yet, or
+along a random direction, and every other value and gradient against the hand-written ones
+(``np.allclose``, rtol 1e-6). When s2sad or a framework raises (not implemented yet, or
 unsupported code), its cells show the shortened error and the run goes on.
 
+The four differentiating systems share one mechanism: an ``Engine`` per system builds the
+value-and-gradient and HVP callables of a workload and converts its inputs; the same code
+warms up, checks and times what every engine builds.
+
 ``main(argv)`` returns 0, or 1 when a correctness check failed (a hand-written gradient off
-its finite differences, or s2sad or autograd returning a wrong value or gradient).
+its finite differences, or s2sad or a framework returning a wrong value, gradient or HVP).
 """
 from __future__ import annotations
 
@@ -50,10 +74,12 @@ import platform
 import sys
 import timeit
 import types
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 _BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 _BLAS_PINNED = False
+_XLA_PINNED = False
 if __name__ == "__main__" and "numpy" not in sys.modules and not any(
         v in os.environ for v in _BLAS_VARS):
     # One BLAS thread unless the caller chose: with other processes on the cores,
@@ -61,6 +87,9 @@ if __name__ == "__main__" and "numpy" not in sys.modules and not any(
     for _var in _BLAS_VARS:
         os.environ[_var] = "1"
     _BLAS_PINNED = True
+    if "XLA_FLAGS" not in os.environ:  # read when (and if) jax is imported
+        os.environ["XLA_FLAGS"] = _XLA_ONE_THREAD
+        _XLA_PINNED = True
 
 import numpy as np  # noqa: E402
 
@@ -105,6 +134,45 @@ def rnn_loss(Wx, Wh, b, xs, target):
 def lecture_f(x1, x2):
     """W5: the lecture notes' function; gradient at (2, 5) is (5.5, 1.716)."""
     return math.log(x1) + x1 * x2 - math.sin(x2)
+
+
+# --------------------------------------------------------------------------------------------
+# The same workloads in PyTorch, line for line. ``torch`` is a placeholder here: the PyTorch
+# engine runs copies of these functions with it bound to the torch module.
+# --------------------------------------------------------------------------------------------
+
+torch: Any = None
+
+
+def scalar_loop_torch(x, y):
+    s = 0.0
+    for i in range(1000):
+        t = torch.tanh(x * s + y)
+        s = 0.9 * s + 0.5 * torch.sin(t) - 0.01 * s * s + 0.05 * torch.exp(-t * t)
+    return s
+
+
+def logistic_loss_torch(w, X, y):
+    return torch.sum(torch.log(1 + torch.exp(-y * (X @ w))))
+
+
+def mlp_loss_torch(W1, b1, W2, b2, X, labels_onehot):
+    h = torch.tanh(X @ W1 + b1)
+    logits = h @ W2 + b2
+    shifted = logits - torch.amax(logits, dim=1, keepdim=True)
+    log_probs = shifted - torch.log(torch.sum(torch.exp(shifted), dim=1, keepdim=True))
+    return -torch.mean(torch.sum(labels_onehot * log_probs, dim=1))
+
+
+def rnn_loss_torch(Wx, Wh, b, xs, target):
+    h = torch.zeros((32, 64), dtype=torch.float64)
+    for t in range(50):
+        h = torch.tanh(xs[t] @ Wx + h @ Wh + b)
+    return torch.sum((h - target) ** 2)
+
+
+def lecture_f_torch(x1, x2):
+    return torch.log(x1) + x1 * x2 - torch.sin(x2)
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,20 +267,30 @@ def lecture_f_vg(x1, x2):
 
 
 class Workload:
+    """One benchmark row: the function, its hand-written (value, gradient), what to
+    differentiate, the inputs, and the function in torch (None if it has no torch version)."""
+
     def __init__(self, key: str, title: str, fn: Callable[..., Any], hand: Callable[..., Any],
-                 wrt: Any, make_args: Callable[[], tuple]):
+                 wrt: Any, make_args: Callable[[], tuple],
+                 torch_fn: Optional[Callable[..., Any]] = None):
         self.key = key
         self.title = title
         self.fn = fn
         self.hand = hand
         self.wrt = wrt
         self.make_args = make_args
+        self.torch_fn = torch_fn
 
     def positions(self) -> Tuple[int, ...]:
-        """wrt as parameter positions (for autograd and finite differences)."""
+        """wrt as parameter positions (for the frameworks and finite differences)."""
         params = list(inspect.signature(self.fn).parameters)
         items = self.wrt if isinstance(self.wrt, tuple) else (self.wrt,)
         return tuple(params.index(w) if isinstance(w, str) else w for w in items)
+
+    def argnums(self) -> Any:
+        """wrt as autograd's argnum or JAX's argnums: a tuple of positions, or one position."""
+        pos = self.positions()
+        return pos if isinstance(self.wrt, tuple) else pos[0]
 
 
 def _w1_args():
@@ -269,15 +347,35 @@ def _w6_v():
     return tuple(rng.standard_normal(np.shape(a)) for a in _w3_args()[:4])
 
 
+class HvpWorkload(Workload):
+    """A Hessian-vector product workload: ``hand`` is the hand-written (value, gradient) the
+    HVP is checked against, ``make_v`` the vector (shaped like the wrt arguments)."""
+
+    def __init__(self, key: str, title: str, fn: Callable[..., Any], hand: Callable[..., Any],
+                 wrt: Any, make_args: Callable[[], tuple], make_v: Callable[[], tuple],
+                 torch_fn: Optional[Callable[..., Any]] = None):
+        super().__init__(key, title, fn, hand, wrt, make_args, torch_fn)
+        self.make_v = make_v
+
+
+def _w6_v():
+    rng = np.random.default_rng(6)
+    return tuple(rng.standard_normal(np.shape(a)) for a in _w3_args()[:4])
+
+
 WORKLOADS: List[Workload] = [
-    Workload("W1", "scalar loop, 1000 steps", scalar_loop, scalar_loop_vg, ("x", "y"), _w1_args),
-    Workload("W2", "logistic loss 10000x100", logistic_loss, logistic_loss_vg, 0, _w2_args),
+    Workload("W1", "scalar loop, 1000 steps", scalar_loop, scalar_loop_vg, ("x", "y"), _w1_args,
+             scalar_loop_torch),
+    Workload("W2", "logistic loss 10000x100", logistic_loss, logistic_loss_vg, 0, _w2_args,
+             logistic_loss_torch),
     Workload("W3", "MLP 784-128-10, batch 256", mlp_loss, mlp_loss_vg, ("W1", "b1", "W2", "b2"),
-             _w3_args),
-    Workload("W4", "tanh RNN, 50 steps", rnn_loss, rnn_loss_vg, ("Wx", "Wh", "b"), _w4_args),
-    Workload("W5", "lecture f(x1, x2)", lecture_f, lecture_f_vg, (0, 1), _w5_args),
+             _w3_args, mlp_loss_torch),
+    Workload("W4", "tanh RNN, 50 steps", rnn_loss, rnn_loss_vg, ("Wx", "Wh", "b"), _w4_args,
+             rnn_loss_torch),
+    Workload("W5", "lecture f(x1, x2)", lecture_f, lecture_f_vg, (0, 1), _w5_args,
+             lecture_f_torch),
     HvpWorkload("W6", "HVP of the W3 MLP loss", mlp_loss, mlp_loss_vg, ("W1", "b1", "W2", "b2"),
-                _w3_args, _w6_v),
+                _w3_args, _w6_v, mlp_loss_torch),
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -308,6 +406,14 @@ def _close(a: Any, b: Any, rtol: float = 1e-6) -> Tuple[bool, str]:
     return True, ""
 
 
+def _replace_at(args: Sequence[Any], positions: Sequence[int], parts: Sequence[Any]) -> list:
+    """args with args[positions[k]] replaced by parts[k]."""
+    new = list(args)
+    for p, part in zip(positions, parts):
+        new[p] = part
+    return new
+
+
 def fd_check(w: Workload, rtol: float = 1e-5) -> Tuple[bool, float]:
     """The hand-written gradient against central differences along a random direction."""
     args = w.make_args()
@@ -319,17 +425,50 @@ def fd_check(w: Workload, rtol: float = 1e-5) -> Tuple[bool, float]:
     eps = 1e-6
 
     def shifted(sign: float) -> float:
-        new = list(args)
-        for p, d in zip(pos, dirs):
-            new[p] = args[p] + sign * eps * d
-            if isinstance(args[p], float):
-                new[p] = float(new[p])
-        return float(w.fn(*new))
+        parts = [args[p] + sign * eps * d for p, d in zip(pos, dirs)]
+        parts = [float(x) if isinstance(args[p], float) else x for p, x in zip(pos, parts)]
+        return float(w.fn(*_replace_at(args, pos, parts)))
 
     fd = (shifted(1.0) - shifted(-1.0)) / (2 * eps)
     exact = float(sum(np.sum(g * d) for g, d in zip(grads, dirs)))
     rel = abs(fd - exact) / max(abs(exact), 1e-12)
     return rel <= rtol, rel
+
+
+def fd_hvp(w: HvpWorkload, args: tuple, v: tuple, eps: float = 1e-6) -> Tuple[np.ndarray, ...]:
+    """Central differences of the hand-written gradient along v: approximately H v."""
+    pos = w.positions()
+
+    def grad_at(sign: float) -> Tuple[np.ndarray, ...]:
+        parts = [args[p] + sign * eps * d for p, d in zip(pos, v)]
+        return tuple(w.hand(*_replace_at(args, pos, parts))[1])
+
+    plus, minus = grad_at(1.0), grad_at(-1.0)
+    return tuple((a - b) / (2 * eps) for a, b in zip(plus, minus))
+
+
+# A check takes a result converted to NumPy and gives None, or (what is wrong, details).
+Check = Callable[[Any], Optional[Tuple[str, str]]]
+
+
+def gradient_check(want_value: Any, want_grad: Any) -> Check:
+    """Checks a (value, gradient) against the hand-written ones (rtol 1e-6)."""
+    def check(got: Any) -> Optional[Tuple[str, str]]:
+        value, grad = got
+        ok, why = _close(value, want_value)
+        if not ok:
+            return "wrong value", why
+        ok, why = _close(grad, want_grad)
+        return None if ok else ("wrong gradient", why)
+    return check
+
+
+def hvp_check(want: Tuple[np.ndarray, ...]) -> Check:
+    """Checks an HVP against central differences of the hand-written gradient (rtol 1e-4)."""
+    def check(got: Any) -> Optional[Tuple[str, str]]:
+        ok, why = _close(got, want, rtol=1e-4)
+        return None if ok else ("wrong HVP", why)
+    return check
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,189 +501,365 @@ def _shorten(e: BaseException, width: int = 60) -> str:
     return msg if len(msg) <= width else msg[: width - 3] + "..."
 
 
-def _autograd_source_copy(fn: Callable[..., Any], anp: Any) -> Callable[..., Any]:
-    """The same code object with np and math bound to autograd.numpy (autograd cannot trace math.*)."""
+# --------------------------------------------------------------------------------------------
+# Engines: how each differentiating system builds a workload's callables
+# --------------------------------------------------------------------------------------------
+
+
+class Candidate(NamedTuple):
+    """What gets warmed up, checked and timed: ``call(*args)``; ``to_numpy`` turns its result
+    into NumPy values shaped like the hand-written ones (done only for the checks)."""
+    call: Callable[..., Any]
+    args: tuple
+    to_numpy: Callable[[Any], Any]
+
+
+class NotExpressible(Exception):
+    """A workload the engine cannot run; its cell shows "n/a (reason)"."""
+
+
+def _rebind(fn: Callable[..., Any], **names: Any) -> Callable[..., Any]:
+    """The same code object with some of its globals rebound (np and math to a framework's
+    NumPy, the torch placeholder to torch)."""
     glb = dict(fn.__globals__)
-    glb["np"] = anp
-    glb["math"] = anp
+    glb.update(names)
     return types.FunctionType(fn.__code__, glb, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
+def _on_numpy(fn: Callable[..., Any], numpy_module: Any) -> Callable[..., Any]:
+    """The same source run on a framework's NumPy: np and math both bound to it (autograd and
+    JAX trace their own math functions, not the math module's)."""
+    return _rebind(fn, np=numpy_module, math=numpy_module)
+
+
+def _tree_map(f: Callable[[Any], Any], tree: Any) -> Any:
+    if isinstance(tree, (tuple, list)):
+        return tuple(_tree_map(f, t) for t in tree)
+    return f(tree)
+
+
+def _as_is(result: Any) -> Any:
+    return result
+
+
+class Engine:
+    """One system measured against the function: s2sad, or a comparison framework.
+
+    ``load`` imports it (raising when it is not there); ``value_and_grad(w, args)`` and
+    ``hvp(w, args, v)`` give the Candidate to time for a workload, the inputs already
+    converted to what the system takes."""
+
+    key = ""     # name in the table's columns, the machine line and the messages
+    distribution = ""  # the installed package, for its version
+    required = False  # s2sad's cells show an import failure; a framework's show n/a
+    how = ""     # what its timings measure, for the timing line
+
+    def __init__(self) -> None:
+        self.mod: Any = None      # the imported package, once loaded
+        self.numpy: Any = None    # autograd's and JAX's NumPy
+        self.missing: Optional[str] = None  # why load failed
+
+    def load(self) -> None:
+        raise NotImplementedError
+
+    def try_load(self) -> bool:
+        try:
+            self.load()
+        except ImportError as e:
+            absent = e.name == self.distribution
+            self.missing = "not installed" if absent else "import failed: " + _shorten(e, 45)
+            return False
+        except Exception as e:
+            self.missing = "import failed: " + _shorten(e, 45)
+            return False
+        return True
+
+    def version(self) -> str:
+        from importlib import metadata
+        return metadata.version(self.distribution)
+
+    def describe(self) -> str:
+        if self.mod is None:
+            return "%s %s" % (self.distribution, self.missing)
+        try:
+            return "%s %s" % (self.distribution, self.version())
+        except Exception:
+            return "%s (version unknown)" % self.distribution
+
+    def value_and_grad(self, w: Workload, args: tuple) -> Candidate:
+        raise NotImplementedError
+
+    def hvp(self, w: HvpWorkload, args: tuple, v: tuple) -> Candidate:
+        raise NotImplementedError
+
+
+class S2sadEngine(Engine):
+    key = "s2sad"
+    required = True
+    distribution = "s2sad"
+    how = "s2sad.value_and_grad (s2sad.hvp on W6)"
+
+    def load(self) -> None:
+        if _ROOT not in sys.path:  # benchmark this checkout's s2sad
+            sys.path.insert(0, _ROOT)
+        import s2sad
+        self.mod = s2sad
+
+    def value_and_grad(self, w: Workload, args: tuple) -> Candidate:
+        return Candidate(self.mod.value_and_grad(w.fn, wrt=w.wrt), args, _as_is)
+
+    def hvp(self, w: HvpWorkload, args: tuple, v: tuple) -> Candidate:
+        return Candidate(self.mod.hvp(w.fn, wrt=w.wrt), args + (v,), tuple)
+
+
+class AutogradEngine(Engine):
+    key = "autograd"
+    distribution = "autograd"
+    how = ("autograd.value_and_grad on the same source with np and math bound to autograd.numpy "
+           "(hessian_vector_product of the flattened parameters on W6)")
+
+    def load(self) -> None:
+        import autograd
+        import autograd.numpy as anp
+        self.mod, self.numpy = autograd, anp
+
+    def value_and_grad(self, w: Workload, args: tuple) -> Candidate:
+        fn = _on_numpy(w.fn, self.numpy)
+        return Candidate(self.mod.value_and_grad(fn, argnum=w.argnums()), args, _as_is)
+
+    def hvp(self, w: HvpWorkload, args: tuple, v: tuple) -> Candidate:
+        """hessian_vector_product takes one argument: the loss as a function of the wrt
+        arguments flattened into one vector."""
+        anp = self.numpy
+        pos = w.positions()
+        shapes = [np.shape(args[p]) for p in pos]
+        sizes = [int(np.prod(s)) for s in shapes]
+        fn = _on_numpy(w.fn, anp)
+
+        def unflatten(theta: Any) -> List[Any]:
+            out, k = [], 0
+            for shape, n in zip(shapes, sizes):
+                out.append(anp.reshape(theta[k:k + n], shape))
+                k += n
+            return out
+
+        def loss_of_theta(theta: Any) -> Any:
+            return fn(*_replace_at(args, pos, unflatten(theta)))
+
+        theta = np.concatenate([np.ravel(args[p]) for p in pos])
+        v_flat = np.concatenate([np.ravel(d) for d in v])
+        return Candidate(self.mod.hessian_vector_product(loss_of_theta), (theta, v_flat),
+                         lambda result: tuple(np.asarray(a) for a in unflatten(result)))
+
+
+class JaxEngine(Engine):
+    key = "JAX (jit)"
+    distribution = "jax"
+    how = ("jax.jit(jax.value_and_grad) on the same source with np and math bound to jax.numpy "
+           "(jit of jvp of grad on W6), waiting for the results")
+
+    def load(self) -> None:
+        import jax
+        import jax.numpy as jnp
+        jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_platforms", "cpu")
+        self.mod, self.numpy = jax, jnp
+
+    def version(self) -> str:
+        from importlib import metadata
+        return "%s (jaxlib %s)" % (metadata.version("jax"), metadata.version("jaxlib"))
+
+    def describe(self) -> str:
+        text = super().describe()
+        if self.mod is None:
+            return text
+        if _XLA_PINNED:
+            return text + " (XLA CPU: 1 thread, pinned by bench.py)"
+        flags = os.environ.get("XLA_FLAGS")
+        return text + (" (XLA_FLAGS=%s)" % flags if flags else " (XLA's default threads)")
+
+    def _inputs(self, values: Sequence[Any]) -> tuple:
+        return tuple(self.numpy.asarray(a, dtype=self.numpy.float64) for a in values)
+
+    def _candidate(self, fn: Callable[..., Any], inputs: tuple) -> Candidate:
+        jitted = self.mod.jit(fn)
+        block = self.mod.block_until_ready
+
+        def call(*a: Any) -> Any:
+            return block(jitted(*a))
+        return Candidate(call, inputs, lambda result: _tree_map(np.asarray, result))
+
+    def value_and_grad(self, w: Workload, args: tuple) -> Candidate:
+        fn = _on_numpy(w.fn, self.numpy)
+        return self._candidate(self.mod.value_and_grad(fn, argnums=w.argnums()),
+                               self._inputs(args))
+
+    def hvp(self, w: HvpWorkload, args: tuple, v: tuple) -> Candidate:
+        """Forward over reverse: the jvp of the gradient along v."""
+        jax = self.mod
+        pos = w.positions()
+        grad = jax.grad(_on_numpy(w.fn, self.numpy), argnums=pos)
+
+        def hvp(*args_and_v: Any) -> Any:
+            inputs, vec = args_and_v[:-1], args_and_v[-1]
+
+            def grad_of(*params: Any) -> Any:
+                return grad(*_replace_at(inputs, pos, params))
+            return jax.jvp(grad_of, tuple(inputs[p] for p in pos), tuple(vec))[1]
+        return self._candidate(hvp, self._inputs(args) + (self._inputs(v),))
+
+
+class TorchEngine(Engine):
+    key = "PyTorch"
+    distribution = "torch"
+    how = ("the torch version of the function and torch.autograd.grad of its value (double "
+           "backward on W6)")
+
+    def load(self) -> None:
+        import torch as torch_mod
+        if _BLAS_PINNED:
+            torch_mod.set_num_threads(1)
+        self.mod = torch_mod
+
+    def describe(self) -> str:
+        text = super().describe()
+        if self.mod is None:
+            return text
+        return "%s (%d thread%s)" % (text, self.mod.get_num_threads(),
+                                     "" if self.mod.get_num_threads() == 1 else "s")
+
+    def _function(self, w: Workload) -> Callable[..., Any]:
+        if w.torch_fn is None:
+            raise NotExpressible("no torch version")
+        return _rebind(w.torch_fn, torch=self.mod)
+
+    def _inputs(self, w: Workload, values: Sequence[Any]) -> tuple:
+        pos = w.positions()
+        return tuple(self.mod.tensor(np.asarray(a, dtype=np.float64), requires_grad=k in pos)
+                     for k, a in enumerate(values))
+
+    @staticmethod
+    def _numpy(t: Any) -> np.ndarray:
+        return t.detach().numpy()
+
+    def value_and_grad(self, w: Workload, args: tuple) -> Candidate:
+        fn = self._function(w)
+        pos = w.positions()
+        grad = self.mod.autograd.grad
+        one = not isinstance(w.wrt, tuple)
+
+        def value_and_grad(*inputs: Any) -> Any:
+            value = fn(*inputs)
+            return value, grad(value, [inputs[p] for p in pos])
+
+        def to_numpy(result: Any) -> Any:
+            value, grads = _tree_map(self._numpy, result)
+            return value, grads[0] if one else grads
+        return Candidate(value_and_grad, self._inputs(w, args), to_numpy)
+
+    def hvp(self, w: HvpWorkload, args: tuple, v: tuple) -> Candidate:
+        """Double backward: the gradient with create_graph=True, then its vjp with v."""
+        fn = self._function(w)
+        pos = w.positions()
+        grad = self.mod.autograd.grad
+
+        def hvp(*args_and_v: Any) -> Any:
+            inputs, vec = args_and_v[:-1], args_and_v[-1]
+            params = [inputs[p] for p in pos]
+            g = grad(fn(*inputs), params, create_graph=True)
+            return grad(g, params, grad_outputs=vec)
+        vec = tuple(self.mod.tensor(d) for d in v)
+        return Candidate(hvp, self._inputs(w, args) + (vec,),
+                         lambda result: _tree_map(self._numpy, result))
+
+
+def make_engines() -> List[Engine]:
+    """s2sad first, then the comparison frameworks, in the table's column order."""
+    return [S2sadEngine(), AutogradEngine(), JaxEngine(), TorchEngine()]
+
+
+# --------------------------------------------------------------------------------------------
+# Running a workload: every engine's candidate is built, warmed up and checked, then timed
+# --------------------------------------------------------------------------------------------
+
+
 class Row:
+    """One workload's results: seconds per call (None, or absent, when not timed) and, for
+    each engine that has no time, the text of its cells."""
+
     def __init__(self, w: Workload):
         self.w = w
         self.t_fn: Optional[float] = None
-        self.t_s2sad: Optional[float] = None
         self.t_hand: Optional[float] = None
-        self.t_ag: Optional[float] = None
-        self.s2sad_error: Optional[str] = None
-        self.s2sad_error_long: Optional[str] = None
-        self.ag_error: Optional[str] = None
+        self.times: Dict[str, float] = {}        # engine key -> seconds per call
+        self.errors: Dict[str, str] = {}         # engine key -> why it was not timed
+        self.errors_long: Dict[str, str] = {}    # engine key -> the exception, longer
 
-    def ratio(self, a: Optional[float], b: Optional[float]) -> Optional[float]:
+    @staticmethod
+    def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
         return None if a is None or b is None else a / b
 
 
-def run_workload(w: Workload, s2sad: Any, s2sad_import_error: Optional[str], autograd: Any,
-                 repeat: int, min_time: float, problems: List[str], timing: bool) -> Row:
+def _prepare(engine: Engine, build: Callable[[Engine], Candidate], check: Check, row: Row,
+             problems: List[str]) -> Optional[Candidate]:
+    """The engine's candidate, built, warmed up (s2sad and jit compile here) and checked; or
+    None, with the reason in row.errors."""
+    if engine.mod is None:
+        row.errors[engine.key] = ("error: %s %s" % (engine.distribution, engine.missing)
+                                  if engine.required else "n/a")
+        return None
+    try:
+        candidate = build(engine)
+        got = candidate.to_numpy(candidate.call(*candidate.args))
+    except NotExpressible as e:
+        row.errors[engine.key] = "n/a (%s)" % e
+        return None
+    except Exception as e:  # not implemented yet, or unsupported: report and go on
+        row.errors[engine.key] = "error: " + _shorten(e, 44)
+        row.errors_long[engine.key] = _shorten(e, 300)
+        return None
+    wrong = check(got)
+    if wrong is not None:
+        row.errors[engine.key] = wrong[0]
+        problems.append("%s: %s %s: %s" % (row.w.key, engine.key, wrong[0], wrong[1]))
+        return None
+    return candidate
+
+
+def run_workload(w: Workload, engines: Sequence[Engine], repeat: int, min_time: float,
+                 problems: List[str], timing: bool) -> Row:
+    row = Row(w)
+    args = w.make_args()
     if isinstance(w, HvpWorkload):
-        return run_hvp_workload(w, s2sad, s2sad_import_error, autograd, repeat, min_time,
-                                problems, timing)
-    row = Row(w)
-    args = w.make_args()
-    want_value, want_grad = w.hand(*args)
-    ok, why = _close(want_value, w.fn(*args), rtol=1e-12)
-    if not ok:
-        problems.append("%s: hand-written value differs from the function: %s" % (w.key, why))
+        v = w.make_v()
+        check = hvp_check(fd_hvp(w, args, v))
 
-    # s2sad: build, warm up (compiles), check.
-    s2sad_vg = None
-    if s2sad is None:
-        row.s2sad_error = s2sad_import_error
+        def build(engine: Engine) -> Candidate:
+            return engine.hvp(w, args, v)
     else:
-        try:
-            s2sad_vg = s2sad.value_and_grad(w.fn, wrt=w.wrt)
-            value, grad = s2sad_vg(*args)
-        except Exception as e:  # not implemented yet, or unsupported: report and go on
-            s2sad_vg = None
-            row.s2sad_error = _shorten(e, 44)
-            row.s2sad_error_long = _shorten(e, 300)
-        else:
-            ok_v, why_v = _close(value, want_value)
-            ok_g, why_g = _close(grad, want_grad)
-            if not (ok_v and ok_g):
-                s2sad_vg = None
-                row.s2sad_error = "wrong %s" % ("value" if not ok_v else "gradient")
-                problems.append("%s: s2sad %s: %s" % (w.key, row.s2sad_error, why_v or why_g))
+        want_value, want_grad = w.hand(*args)
+        ok, why = _close(want_value, w.fn(*args), rtol=1e-12)
+        if not ok:
+            problems.append("%s: hand-written value differs from the function: %s" % (w.key, why))
+        check = gradient_check(want_value, want_grad)
 
-    # autograd: same source, np/math bound to autograd.numpy.
-    ag_vg = None
-    if autograd is not None:
-        try:
-            import autograd.numpy as anp
-            pos = w.positions()
-            ag_vg_raw = autograd.value_and_grad(_autograd_source_copy(w.fn, anp),
-                                                argnum=pos if isinstance(w.wrt, tuple) else pos[0])
-            value, grad = ag_vg_raw(*args)
-            ag_vg = ag_vg_raw
-        except Exception as e:
-            row.ag_error = _shorten(e, 40)
-        else:
-            ok_v, why_v = _close(value, want_value)
-            ok_g, why_g = _close(grad, want_grad)
-            if not (ok_v and ok_g):
-                ag_vg = None
-                row.ag_error = "wrong result"
-                problems.append("%s: autograd disagrees with the hand-written gradient: %s"
-                                % (w.key, why_v or why_g))
+        def build(engine: Engine) -> Candidate:
+            return engine.value_and_grad(w, args)
+
+    ready: Dict[str, Candidate] = {}
+    for engine in engines:
+        candidate = _prepare(engine, build, check, row, problems)
+        if candidate is not None:
+            ready[engine.key] = candidate
 
     if not timing:
         return row
     gc.collect()
     row.t_fn = time_call(w.fn, args, repeat, min_time)
-    row.t_hand = time_call(w.hand, args, repeat, min_time)
-    if s2sad_vg is not None:
-        row.t_s2sad = time_call(s2sad_vg, args, repeat, min_time)
-    if ag_vg is not None:
-        row.t_ag = time_call(ag_vg, args, repeat, min_time)
-    return row
-
-
-def fd_hvp(w: HvpWorkload, args: tuple, v: tuple, eps: float = 1e-6) -> Tuple[np.ndarray, ...]:
-    """Central differences of the hand-written gradient along v: approximately H v."""
-    pos = w.positions()
-
-    def grad_at(sign: float) -> Tuple[np.ndarray, ...]:
-        new = list(args)
-        for p, d in zip(pos, v):
-            new[p] = args[p] + sign * eps * d
-        return tuple(w.hand(*new)[1])
-
-    plus, minus = grad_at(1.0), grad_at(-1.0)
-    return tuple((a - b) / (2 * eps) for a, b in zip(plus, minus))
-
-
-def _autograd_hvp(w: HvpWorkload, args: tuple, v: tuple, anp: Any) -> Tuple[Callable[..., Any],
-                                                                              tuple, Callable]:
-    """autograd's hessian_vector_product on the loss as a function of one flat parameter vector;
-    returns (hvp, its arguments (theta, flat v), unflatten)."""
-    from autograd import hessian_vector_product
-    pos = w.positions()
-    shapes = [np.shape(args[p]) for p in pos]
-    sizes = [int(np.prod(s)) for s in shapes]
-    fn = _autograd_source_copy(w.fn, anp)
-
-    def unflatten(theta: Any) -> List[Any]:
-        out, k = [], 0
-        for shape, n in zip(shapes, sizes):
-            out.append(anp.reshape(theta[k:k + n], shape))
-            k += n
-        return out
-
-    def loss_of_theta(theta: Any) -> Any:
-        new = list(args)
-        for p, part in zip(pos, unflatten(theta)):
-            new[p] = part
-        return fn(*new)
-
-    theta = np.concatenate([np.ravel(args[p]) for p in pos])
-    v_flat = np.concatenate([np.ravel(d) for d in v])
-    return hessian_vector_product(loss_of_theta), (theta, v_flat), unflatten
-
-
-def run_hvp_workload(w: HvpWorkload, s2sad: Any, s2sad_import_error: Optional[str],
-                     autograd: Any, repeat: int, min_time: float, problems: List[str],
-                     timing: bool) -> Row:
-    row = Row(w)
-    args = w.make_args()
-    v = w.make_v()
-    want = fd_hvp(w, args, v)
-
-    s2sad_hvp = None
-    if s2sad is None:
-        row.s2sad_error = s2sad_import_error
-    else:
-        try:
-            s2sad_hvp = s2sad.hvp(w.fn, wrt=w.wrt)
-            got = s2sad_hvp(*args, v)
-        except Exception as e:  # not implemented yet, or unsupported: report and go on
-            s2sad_hvp = None
-            row.s2sad_error = _shorten(e, 44)
-            row.s2sad_error_long = _shorten(e, 300)
-        else:
-            ok, why = _close(got, want, rtol=1e-4)
-            if not ok:
-                s2sad_hvp = None
-                row.s2sad_error = "wrong HVP"
-                problems.append("%s: s2sad HVP off central differences of the hand-written "
-                                "gradient: %s" % (w.key, why))
-
-    ag_hvp = None
-    ag_args: tuple = ()
-    if autograd is not None:
-        try:
-            import autograd.numpy as anp
-            ag_raw, ag_args, unflatten = _autograd_hvp(w, args, v, anp)
-            got = tuple(np.asarray(a) for a in unflatten(ag_raw(*ag_args)))
-            ag_hvp = ag_raw
-        except Exception as e:
-            row.ag_error = _shorten(e, 40)
-        else:
-            ok, why = _close(got, want, rtol=1e-4)
-            if not ok:
-                ag_hvp = None
-                row.ag_error = "wrong result"
-                problems.append("%s: autograd HVP off central differences of the hand-written "
-                                "gradient: %s" % (w.key, why))
-
-    if not timing:
-        return row
-    gc.collect()
-    row.t_fn = time_call(w.fn, args, repeat, min_time)
-    if s2sad_hvp is not None:
-        row.t_s2sad = time_call(s2sad_hvp, args + (v,), repeat, min_time)
-    if ag_hvp is not None:
-        row.t_ag = time_call(ag_hvp, ag_args, repeat, min_time)
+    if not isinstance(w, HvpWorkload):  # there is no hand-written HVP
+        row.t_hand = time_call(w.hand, args, repeat, min_time)
+    for key, candidate in ready.items():
+        row.times[key] = time_call(candidate.call, candidate.args, repeat, min_time)
     return row
 
 
@@ -552,8 +867,13 @@ def run_hvp_workload(w: HvpWorkload, s2sad: Any, s2sad_import_error: Optional[st
 # Report
 # --------------------------------------------------------------------------------------------
 
+S2SAD = S2sadEngine.key
 HEADERS = ["workload", "s2sad grad / function", "hand-written / function",
-           "s2sad / hand-written", "autograd / s2sad"]
+           "s2sad / hand-written"]
+
+
+def headers(frameworks: Sequence[Engine]) -> List[str]:
+    return HEADERS + ["%s / s2sad" % f.key for f in frameworks]
 
 
 def _fmt(r: Optional[float]) -> str:
@@ -566,41 +886,47 @@ def _fmt(r: Optional[float]) -> str:
     return "%.0f" % r
 
 
-def _cells(row: Row, have_autograd: bool) -> List[str]:
+def _cells(row: Row, frameworks: Sequence[Engine]) -> List[str]:
     name = "%s %s" % (row.w.key, row.w.title)
     hand = _fmt(row.ratio(row.t_hand, row.t_fn))
-    if row.s2sad_error is not None:
-        if not have_autograd:
-            ag = "n/a"
-        elif row.ag_error:
-            ag = "autograd " + row.ag_error
-        else:
-            ag = "n/a (no s2sad)"
-        return [name, "error: " + row.s2sad_error, hand, "-", ag]
-    s_fn = _fmt(row.ratio(row.t_s2sad, row.t_fn))
-    s_hand = _fmt(row.ratio(row.t_s2sad, row.t_hand))
-    if not have_autograd:
-        ag = "n/a"
-    elif row.ag_error:
-        ag = "autograd " + row.ag_error
+    s2sad_error = row.errors.get(S2SAD)
+    t_s2sad = row.times.get(S2SAD)
+    if s2sad_error is None:
+        cells = [name, _fmt(row.ratio(t_s2sad, row.t_fn)), hand,
+                 _fmt(row.ratio(t_s2sad, row.t_hand))]
     else:
-        ag = _fmt(row.ratio(row.t_ag, row.t_s2sad))
-    return [name, s_fn, hand, s_hand, ag]
+        cells = [name, s2sad_error, hand, "-"]
+    for f in frameworks:
+        error = row.errors.get(f.key)
+        if error is not None:
+            cells.append(error)
+        elif s2sad_error is not None:
+            cells.append("n/a (no s2sad)")
+        else:
+            cells.append(_fmt(row.ratio(row.times.get(f.key), t_s2sad)))
+    return cells
 
 
-def render_table(rows: List[Row], have_autograd: bool, markdown: bool) -> str:
-    body = [_cells(r, have_autograd) for r in rows]
+def _aligned(head: List[str], body: List[List[str]]) -> str:
+    """A plain-text table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(h), *(len(c[i]) for c in body)) for i, h in enumerate(head)]
+
+    def fmt_row(cells: List[str]) -> str:
+        return "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i])
+                         for i, c in enumerate(cells))
+    lines = [fmt_row(head), "  ".join("-" * wd for wd in widths)]
+    return "\n".join(lines + [fmt_row(c) for c in body])
+
+
+def render_table(rows: List[Row], frameworks: Sequence[Engine], markdown: bool) -> str:
+    head = headers(frameworks)
+    body = [_cells(r, frameworks) for r in rows]
     if markdown:
-        lines = ["| " + " | ".join(HEADERS) + " |",
-                 "|" + "|".join([":---"] + ["---:"] * (len(HEADERS) - 1)) + "|"]
+        lines = ["| " + " | ".join(head) + " |",
+                 "|" + "|".join([":---"] + ["---:"] * (len(head) - 1)) + "|"]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in body]
         return "\n".join(lines)
-    widths = [max(len(h), *(len(c[i]) for c in body)) for i, h in enumerate(HEADERS)]
-    fmt_row = lambda cells: "  ".join(  # noqa: E731
-        c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(cells))
-    lines = [fmt_row(HEADERS), "  ".join("-" * wd for wd in widths)]
-    lines += [fmt_row(c) for c in body]
-    return "\n".join(lines)
+    return _aligned(head, body)
 
 
 def _us(t: Optional[float]) -> str:
@@ -610,19 +936,39 @@ def _us(t: Optional[float]) -> str:
     return "%.3f" % us if us < 10 else "%.1f" % us if us < 1000 else "%.0f" % us
 
 
-def render_times(rows: List[Row]) -> str:
-    head = ["workload", "function", "s2sad", "hand-written", "autograd"]
-    body = [[r.w.key, _us(r.t_fn), _us(r.t_s2sad), _us(r.t_hand), _us(r.t_ag)] for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in body)) for i, h in enumerate(head)]
-    lines = ["  ".join(h.rjust(widths[i]) for i, h in enumerate(head))]
-    lines += ["  ".join(c.rjust(widths[i]) for i, c in enumerate(cells)) for cells in body]
-    return "\n".join(lines)
+def render_times(rows: List[Row], engines: Sequence[Engine]) -> str:
+    head = ["workload", "function", S2SAD, "hand-written"] + [e.key for e in engines[1:]]
+    body = [[r.w.key, _us(r.t_fn), _us(r.times.get(S2SAD)), _us(r.t_hand)]
+            + [_us(r.times.get(e.key)) for e in engines[1:]] for r in rows]
+    return _aligned(head, body)
+
+
+def _status(error: Optional[str]) -> str:
+    if error is None:
+        return "ok"
+    if error.startswith("wrong"):
+        return "FAIL"
+    return "n/a" if error.startswith("n/a") else "not run"
+
+
+def render_checks(rows: List[Row], engines: Sequence[Engine]) -> List[str]:
+    """One line per engine: each workload's check ok, FAIL, n/a or not run (it raised)."""
+    width = max(len(e.key) for e in engines)
+    out = []
+    for e in engines:
+        if e.mod is None and not e.required:
+            status = e.missing or ""
+        else:
+            status = ", ".join("%s %s" % (r.w.key, _status(r.errors.get(e.key))) for r in rows)
+        out.append("%s  %s" % (e.key.ljust(width), status))
+    return out
 
 
 def _reason(r: Row) -> str:
-    if r.s2sad_error is None:
+    error = r.errors.get(S2SAD)
+    if error is None:
         return "not timed"
-    return r.s2sad_error if r.s2sad_error.startswith("wrong") else "error"
+    return error if error.startswith("wrong") else "error"
 
 
 def render_targets(rows: List[Row], have_autograd: bool) -> List[str]:
@@ -634,7 +980,7 @@ def render_targets(rows: List[Row], have_autograd: bool) -> List[str]:
 
     if "W1" in by_key:
         r = by_key["W1"]
-        v = r.ratio(r.t_s2sad, r.t_fn)
+        v = r.ratio(r.times.get(S2SAD), r.t_fn)
         if v is None:
             out.append("W1 s2sad gradient / function <= 3: FAIL (not measured: s2sad %s; "
                        "hand-written: %s)" % (_reason(r), _fmt(r.ratio(r.t_hand, r.t_fn))))
@@ -645,7 +991,7 @@ def render_targets(rows: List[Row], have_autograd: bool) -> List[str]:
         if key not in by_key:
             continue
         r = by_key[key]
-        v = r.ratio(r.t_s2sad, r.t_hand)
+        v = r.ratio(r.times.get(S2SAD), r.t_hand)
         if v is None:
             out.append("%s s2sad / hand-written <= 1.2: FAIL (not measured: s2sad %s)"
                        % (key, _reason(r)))
@@ -653,7 +999,7 @@ def render_targets(rows: List[Row], have_autograd: bool) -> List[str]:
             out.append("%s s2sad / hand-written <= 1.2: %s %s" % (key, mark(v <= 1.2), _fmt(v)))
     if "W6" in by_key:
         r = by_key["W6"]
-        v = r.ratio(r.t_s2sad, r.t_fn)
+        v = r.ratio(r.times.get(S2SAD), r.t_fn)
         if v is None:
             out.append("W6 s2sad HVP / function <= 5: FAIL (not measured: s2sad %s)"
                        % _reason(r))
@@ -662,7 +1008,8 @@ def render_targets(rows: List[Row], have_autograd: bool) -> List[str]:
     if not have_autograd:
         out.append("s2sad faster than autograd on every workload: n/a (autograd not installed)")
     else:
-        ratios = [(r.w.key, r.ratio(r.t_ag, r.t_s2sad)) for r in rows]
+        ratios = [(r.w.key, r.ratio(r.times.get(AutogradEngine.key), r.times.get(S2SAD)))
+                  for r in rows]
         missing = [k for k, v in ratios if v is None]
         slower = [k for k, v in ratios if v is not None and v <= 1]
         if missing:
@@ -675,28 +1022,23 @@ def render_targets(rows: List[Row], have_autograd: bool) -> List[str]:
     return out
 
 
-def machine_info(autograd: Any) -> str:
-    ag = getattr(autograd, "__version__", "installed") if autograd is not None else "not installed"
-    try:
-        import importlib.metadata as md
-        if autograd is not None:
-            ag = md.version("autograd")
-    except Exception:
-        pass
+def machine_info(engines: Sequence[Engine]) -> str:
     if _BLAS_PINNED:
         threads = "1 (pinned by bench.py)"
     else:
         threads = ", ".join("%s=%s" % (k, os.environ[k]) for k in _BLAS_VARS
                             if k in os.environ) or "library default"
-    line = "machine: Python %s (%s), NumPy %s, autograd %s, %s, %s cpus, BLAS threads: %s" % (
-        platform.python_version(), platform.python_implementation(), np.__version__, ag,
+    line = "machine: Python %s (%s), NumPy %s, %s, %s cpus, BLAS threads: %s" % (
+        platform.python_version(), platform.python_implementation(), np.__version__,
         platform.machine(), os.cpu_count(), threads)
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
-        return line
-    line += ", load %.1f" % load
-    if load > 0.5 * (os.cpu_count() or 1):
+        load = None
+    if load is not None:
+        line += ", load %.1f" % load
+    line += "\nsystems: " + ", ".join(e.describe() for e in engines)
+    if load is not None and load > 0.5 * (os.cpu_count() or 1):
         line += "\nwarning: the machine is busy (load %.1f on %s cpus): timings are noisy" % (
             load, os.cpu_count())
     return line
@@ -736,24 +1078,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         workloads = [w for w in WORKLOADS if w.key in wanted]
 
-    if _ROOT not in sys.path:  # benchmark this checkout's s2sad
-        sys.path.insert(0, _ROOT)
-    s2sad: Any = None
-    s2sad_import_error: Optional[str] = None
-    try:
-        import s2sad as s2sad_mod
-        s2sad = s2sad_mod
-    except Exception as e:
-        s2sad_import_error = "import s2sad: " + _shorten(e, 45)
-    autograd: Any = None
-    try:
-        import autograd as autograd_mod
-        autograd = autograd_mod
-    except Exception:
-        pass
+    engines = make_engines()
+    for engine in engines:
+        engine.try_load()
+    frameworks = engines[1:]
 
     problems: List[str] = []
-    print(machine_info(autograd))
+    print(machine_info(engines))
 
     # Hand-written gradients against central finite differences (cheap: two calls each).
     fd_notes = []
@@ -769,35 +1100,36 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not (round(g5[0], 3) == 5.5 and round(g5[1], 3) == 1.716):
             problems.append("W5: hand-written gradient %r is not (5.5, 1.716)" % (g5,))
 
-    rows = []
-    for w in workloads:
-        rows.append(run_workload(w, s2sad, s2sad_import_error, autograd, repeat, min_time,
-                                 problems, timing=not opts.check))
-    print("check s2sad vs hand-written (value and gradient, rtol 1e-6): "
-          + ", ".join("%s %s" % (r.w.key, "ok" if r.s2sad_error is None else
-                                 ("FAIL" if r.s2sad_error.startswith("wrong") else "not run"))
-                      for r in rows))
+    rows = [run_workload(w, engines, repeat, min_time, problems, timing=not opts.check)
+            for w in workloads]
+    print("check vs hand-written (value and gradient, rtol 1e-6; HVP vs central differences "
+          "of the hand-written gradient, rtol 1e-4):")
+    for line in render_checks(rows, engines):
+        print("  " + line)
 
     if not opts.check:
-        print("timing: min of %d repeats, each at least %.2g s; every gradient column times value "
-              "and gradient: s2sad.value_and_grad, the hand-written gradients (which return the "
-              "value too)%s" % (repeat, min_time, ", autograd.value_and_grad on the same source "
-                                "with np and math bound to autograd.numpy" if autograd else ""))
+        print("timing: min of %d repeats, each at least %.2g s; every column times value and "
+              "gradient (an HVP on W6), the hand-written gradients returning the value too:"
+              % (repeat, min_time))
+        for e in engines:
+            if e.mod is not None:
+                print("  %s: %s" % (e.key, e.how))
         print()
-        print(render_table(rows, autograd is not None, opts.markdown))
+        print(render_table(rows, frameworks, opts.markdown))
         print()
         print("per call, microseconds:")
-        print(render_times(rows))
+        print(render_times(rows, engines))
         print()
         print("targets:")
-        for line in render_targets(rows, autograd is not None):
+        have_autograd = any(e.key == AutogradEngine.key and e.mod is not None for e in engines)
+        for line in render_targets(rows, have_autograd):
             print("  " + line)
-    errors = [r for r in rows if r.s2sad_error is not None and not r.s2sad_error.startswith("wrong")]
+    errors = [(r.w.key, key, text) for r in rows for key, text in r.errors_long.items()]
     if errors:
         print()
-        print("s2sad errors:")
-        for r in errors:
-            print("  %s: %s" % (r.w.key, r.s2sad_error_long or r.s2sad_error))
+        print("errors:")
+        for workload, key, text in errors:
+            print("  %s %s: %s" % (workload, key, text))
     if problems:
         print()
         print("CORRECTNESS PROBLEMS:")
