@@ -7,12 +7,12 @@ from .api import (grad, hessian, hvp, ir, jacfwd, jacrev, jvp, source, value_and
                   vjp)
 from .custom import (nondifferentiable, register_forward, register_linear, register_reverse,
                      stop_gradient)
-from .errors import (DifferentiationError, SourceUnavailableError, UndefinedNameError,
-                     UnsupportedSyntaxError)
+from .errors import (ArgumentError, DifferentiationError, SourceUnavailableError,
+                     UndefinedNameError, UnsupportedSyntaxError)
 
 __version__ = "0.1.0"
 
-__all__ = ["DifferentiationError", "SourceUnavailableError", "UndefinedNameError",
+__all__ = ["ArgumentError", "DifferentiationError", "SourceUnavailableError", "UndefinedNameError",
            "UnsupportedSyntaxError", "grad", "hessian", "hvp", "ir", "jacfwd", "jacrev", "jvp",
            "nondifferentiable", "register_forward", "register_linear", "register_reverse",
            "source", "stop_gradient", "value_and_grad", "vjp", "__version__"]

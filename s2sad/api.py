@@ -1,9 +1,12 @@
 """The public transforms (the project's SPEC): what users call on their functions.
 
 Each transform compiles once per (function, wrt, options) and per kind of argument
-(numbers, arrays of each number of dimensions, other objects), caches the result, and then
-calls only generated code. Transforms compose: ``jvp(grad(f))`` differentiates the code
-``grad(f)`` generated, through a two-line function that calls it.
+(numbers, arrays of each number of dimensions, other objects), caches the result (compiled
+again when a global or closure variable it assumed has been rebound), and then calls only
+generated code. Arguments differentiated are checked and promoted first (``arguments``);
+an exception raised in generated code names the user's line it was computing.
+Transforms compose: ``jvp(grad(f))`` differentiates the code ``grad(f)`` generated,
+through a two-line function that calls it.
 """
 from __future__ import annotations
 
@@ -17,9 +20,13 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import pipeline
-from .errors import DifferentiationError
+from .arguments import WrtArguments, checked_wrt
+from .backend import user_location
+from .errors import ArgumentError, DifferentiationError, point_at_user_line
 from .frontend import lower
-from .frontend.source import underlying_function
+from .frontend.bindings import still_hold
+from .frontend.primitive import with_source
+from .frontend.source import definition_site, underlying_function
 from .ir import print_function
 
 _TRANSFORMS: "weakref.WeakKeyDictionary[Any, Dict[Tuple, Any]]" = weakref.WeakKeyDictionary()
@@ -28,7 +35,7 @@ _shims = itertools.count()
 
 def ir(f: Callable[..., Any]) -> str:
     """The three-address SSA form of ``f``, printed: one op per line, with the user's line."""
-    return print_function(lower(f))
+    return print_function(lower(with_source(f)))
 
 
 def _scalar_output(value: Any) -> bool:
@@ -59,24 +66,50 @@ class Derivative:
         self.wrt = wrt
         self.optimize = optimize
         self.compiled: Dict[Tuple, Callable[..., Any]] = {}
+        self.plain: Dict[Tuple, bool] = {}  # per key: no argument needs promoting
         self._latest: Optional[Callable[..., Any]] = None
+        self.arguments = WrtArguments(f, wrt)
         functools.update_wrapper(self, underlying_function(f))
 
     def specialize(self, args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
         """The derivative compiled for arguments of these types (compiled on first use)."""
+        return self.prepare(args, kwargs)[0]
+
+    def prepare(self, args: Tuple, kwargs: Dict[str, Any]) -> Tuple[Callable[..., Any], Tuple,
+                                                                     Dict[str, Any]]:
+        """The compiled code for a call, and the arguments to give it: those
+        differentiated checked and promoted to float, when their types ask for it."""
         key = tuple(map(type, args))
-        if kwargs or np.ndarray in key:  # arrays specialize on their number of dimensions
-            key = tuple([a.ndim if type(a) is np.ndarray else type(a) for a in args])
-            key += tuple(sorted((k, type(v), getattr(v, "ndim", None))
-                                for k, v in kwargs.items()))
+        if kwargs or np.ndarray in key:  # arrays specialize on dimensions and dtype kind
+            key = _array_key(args, kwargs)
+        plain = self.plain.get(key)
+        if plain is None:  # floats and float arrays need nothing done
+            plain = self.plain[key] = self.arguments.are_plain(args, kwargs)
+        if not plain:
+            args, kwargs = self.arguments.promoted(args, kwargs)
+            key = _array_key(args, kwargs)
         fn = self.compiled.get(key)
-        if fn is None:
+        if fn is None or not still_hold(fn.depends_on):  # new types, or names rebound
             target = _as_function(self.f, args, kwargs)
             kinds = pipeline.kinds_of_call(target, args, kwargs)
             fn = pipeline.compile_derivative(self.mode, target, self.wrt, kinds, self.optimize)
             self.compiled[key] = fn
             self._latest = fn
-        return fn
+        return fn, args, kwargs
+
+    def execute(self, fn: Callable[..., Any], args: Tuple, kwargs: Dict[str, Any]) -> Any:
+        """``fn(*args, **kwargs)``; an exception raised in generated code comes out naming
+        the user's line it was computing."""
+        try:
+            return fn(*args, **kwargs)
+        except DifferentiationError:
+            raise
+        except Exception as exc:
+            location = user_location(exc.__traceback__)
+            if location is not None:
+                point_at_user_line(exc, str(location), "in the derivative of "
+                                   f"{underlying_function(self.f).__qualname__}")
+            raise
 
     def shim(self, args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
         """A plain function with source that calls this derivative's compiled code for
@@ -117,6 +150,14 @@ class Derivative:
         return self._latest.source
 
 
+def _array_key(args: Tuple, kwargs: Dict[str, Any]) -> Tuple:
+    """What a specialization depends on: types, and arrays' dimensions and dtype kinds."""
+    key = tuple([(a.ndim, a.dtype.kind) if type(a) is np.ndarray else type(a) for a in args])
+    return key + tuple(sorted((k, type(v), getattr(v, "ndim", None),
+                               getattr(getattr(v, "dtype", None), "kind", None))
+                              for k, v in kwargs.items()))
+
+
 def _as_function(f: Callable[..., Any], args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
     """``f`` itself, or for a derivative, the function with source that computes it."""
     return f.shim(args, kwargs) if isinstance(f, Derivative) else f
@@ -126,13 +167,21 @@ class Grad(Derivative):
     """``grad(f)``: calling it returns the gradient."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        value, gradient = self.specialize(args, kwargs)(*args, **kwargs)
+        fn, args, kwargs = self.prepare(args, kwargs)
+        value, gradient = self.execute(fn, args, kwargs)
         if type(value) is not float and not _scalar_output(value):
-            raise DifferentiationError(
-                f"grad needs {self.f.__qualname__} to return a scalar, but it returned "
-                f"{_describe(value)}", advice="use s2sad.vjp or s2sad.jacrev for "
-                "non-scalar outputs, or reduce the output (for example with .sum())")
+            self.not_scalar(value)
         return gradient
+
+    def not_scalar(self, value: Any) -> None:
+        name = underlying_function(self.f).__qualname__
+        advice = ("s2sad does not differentiate complex functions: return a real number "
+                  "(for example abs(z) ** 2)" if isinstance(value, (complex, np.complexfloating))
+                  else "use s2sad.vjp or s2sad.jacrev for non-scalar outputs, or reduce the "
+                  "output (for example with .sum())")
+        raise DifferentiationError(f"grad needs {name} to return a scalar (a float), but it "
+                                   f"returned {_describe(value)}", *definition_site(self.f),
+                                   advice=advice)
 
 
 class ValueAndGrad(Grad):
@@ -141,10 +190,17 @@ class ValueAndGrad(Grad):
     picks = slice(None)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        value, gradient = self.specialize(args, kwargs)(*args, **kwargs)
+        fn, args, kwargs = self.prepare(args, kwargs)
+        value, gradient = self.execute(fn, args, kwargs)
         if not _scalar_output(value):
-            super().__call__(*args, **kwargs)
+            self.not_scalar(value)
         return value, gradient
+
+
+def _missing_last(f: Callable[..., Any], transform: str, what: str) -> ArgumentError:
+    name = underlying_function(f).__name__
+    return ArgumentError(f"{transform}({name}) needs {name}'s arguments followed by {what}",
+                         *definition_site(f))
 
 
 def _last_keywords(fn: Callable[..., Any], count: int) -> List[str]:
@@ -161,10 +217,10 @@ class Vjp(Derivative):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
-            raise TypeError("vjp needs the function's arguments followed by the seed")
+            raise _missing_last(self.f, "vjp", "the seed")
         *args, seed = args
-        fn = self.specialize(tuple(args), kwargs)
-        return fn(*args, **kwargs, **{_last_keywords(fn, 1)[0]: seed})
+        fn, args, kwargs = self.prepare(tuple(args), kwargs)
+        return self.execute(fn, args, {**kwargs, _last_keywords(fn, 1)[0]: seed})
 
 
 class Jvp(Derivative):
@@ -176,15 +232,18 @@ class Jvp(Derivative):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
-            raise TypeError("jvp needs the function's arguments followed by the tangent")
+            raise _missing_last(self.f, "jvp", "the tangent")
         *args, tangent = args
-        fn = self.specialize(tuple(args), kwargs)
+        fn, args, kwargs = self.prepare(tuple(args), kwargs)
         count = len(self.wrt) if isinstance(self.wrt, tuple) else 1
         tangents = tangent if isinstance(self.wrt, tuple) else (tangent,)
-        if len(tangents) != count:
-            raise DifferentiationError(f"jvp with wrt={self.wrt!r} needs {count} tangents, "
-                                       f"got {len(tangents)}")
-        return fn(*args, **kwargs, **dict(zip(_last_keywords(fn, count), tangents)))
+        if not isinstance(tangents, (tuple, list)) or len(tangents) != count:
+            raise ArgumentError(f"jvp with wrt={self.wrt!r} needs a tuple of {count} "
+                                f"tangents, got {_describe(tangent)}",
+                                *definition_site(self.f), advice="pass one tangent per "
+                                "argument differentiated, in the order of wrt")
+        return self.execute(fn, args, {**kwargs, **dict(zip(_last_keywords(fn, count),
+                                                             tangents))})
 
 
 
@@ -217,10 +276,11 @@ def _transform(kind: Any, f: Optional[Callable[..., Any]], wrt: pipeline.Wrt,
     """``kind(f, wrt)``, also as a decorator: ``@transform`` or ``@transform(wrt=...)``."""
     if f is None:
         return lambda fn: _transform(kind, fn, wrt, optimize)
-    if isinstance(f, (int, str, tuple)) and not callable(f):
+    if isinstance(f, (int, str, tuple, list)) and not callable(f):
         return lambda fn: _transform(kind, fn, f, optimize)
     if not callable(f):
         raise DifferentiationError(f"expected a function to differentiate, got {f!r}")
+    wrt = checked_wrt(wrt, f)
     if isinstance(kind, type):
         return _cached(kind, f, wrt, optimize)
     return kind(f, wrt)

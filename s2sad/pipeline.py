@@ -7,23 +7,22 @@ arguments, gives the derivative as IR, as Python source and as a live function.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
 from .ad.forward import forward_mode
 from .ad.prepare import prepare_for_ad
 from .ad.reverse import reverse_mode
+from .arguments import Wrt, call_error
 from .backend import emit_function, load
 from .errors import DifferentiationError
-from .frontend import lower
+from .frontend import bindings, lower
+from .frontend.primitive import with_source
 from .frontend.source import underlying_function
 from .ir import Function, verify
 from .ir.nodes import VAR_KEYWORD, VAR_POSITIONAL
 from .passes.kinds import ARRAY, OTHER, SCALAR, kind_of_type, kind_of_value
-
-Wrt = Union[int, str, Tuple[Union[int, str], ...]]
-
 
 def wrt_indices(func: Function, wrt: Wrt) -> List[int]:
     """Parameter positions for ``wrt`` (a position, a name, or a tuple of those)."""
@@ -51,6 +50,10 @@ def wrt_indices(func: Function, wrt: Wrt) -> List[int]:
                                        f"*{func.params[index].name}",
                                        func.loc.filename, func.loc.line,
                                        "give the function named parameters")
+        if index in indices:
+            raise DifferentiationError(f"wrt={wrt!r} names parameter {names[index]!r} of "
+                                       f"{func.name}() twice", func.loc.filename,
+                                       func.loc.line, "list each parameter once")
         indices.append(index)
     return indices
 
@@ -76,7 +79,7 @@ def kinds_from_annotations(fn: Callable[..., Any]) -> Dict[str, str]:
 def adjoint_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
                optimize: bool = True) -> Tuple[Function, List[int]]:
     """The reverse-mode IR of ``fn``: a function returning ``(value, gradient)``."""
-    func = lower(fn)
+    func = lower(with_source(fn))
     indices = wrt_indices(func, wrt)
     prepare_for_ad(func, indices)
     seed = "seed"
@@ -93,7 +96,7 @@ def tangent_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
                optimize: bool = True, keep_value: bool = True) -> Tuple[Function, List[int]]:
     """The forward-mode IR of ``fn``: a function taking tangents ``d<name>`` and returning
     ``(value, tangent)``."""
-    func = lower(fn)
+    func = lower(with_source(fn))
     indices = wrt_indices(func, wrt)
     prepare_for_ad(func, indices)
     param_kinds = {p.value: kinds.get(p.name, OTHER) for p in func.params}
@@ -107,15 +110,18 @@ def compile_derivative(mode: str, fn: Callable[..., Any], wrt: Wrt, kinds: Dict[
                        optimize: bool = True) -> Callable[..., Any]:
     """The ``mode`` derivative of ``fn`` as a live function with ``.source``: "reverse"
     returns (value, gradient), "forward" (value, tangent), "tangent" the tangent alone."""
-    if mode == "reverse":
-        func, _ = adjoint_ir(fn, wrt, kinds, optimize)
-        suffix = "adjoint"
-    else:
-        func, _ = tangent_ir(fn, wrt, kinds, optimize, keep_value=(mode == "forward"))
-        suffix = "tangent"
+    with bindings.recording() as depends_on:
+        if mode == "reverse":
+            func, _ = adjoint_ir(fn, wrt, kinds, optimize)
+            suffix = "adjoint"
+        else:
+            func, _ = tangent_ir(fn, wrt, kinds, optimize, keep_value=(mode == "forward"))
+            suffix = "tangent"
     emitted = emit_function(func, name=f"{func.name}_{suffix}", comments=True)
-    fn = load(emitted.source, emitted.name, emitted.namespace, f"{suffix} {func.qualname}")
+    fn = load(emitted.source, emitted.name, emitted.namespace, f"{suffix} {func.qualname}",
+              emitted.locations)
     fn.scalar_only = func.scalar_only
+    fn.depends_on = tuple(depends_on)  # the user's names it assumed: see frontend.bindings
     return fn
 
 
@@ -128,10 +134,13 @@ def compile_adjoint(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
 def kinds_of_call(fn: Callable[..., Any], args: Sequence[Any],
                   kwargs: Dict[str, Any]) -> Dict[str, str]:
     """Parameter kinds for a call with these arguments (defaults included)."""
-    signature = inspect.signature(underlying_function(fn))
+    try:
+        signature = inspect.signature(underlying_function(with_source(fn)))
+    except (TypeError, ValueError):  # no signature, so no source: lowering says so
+        return {}
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as exc:
-        raise DifferentiationError(f"{fn.__qualname__}() cannot take these arguments: {exc}")
+        raise call_error(fn, str(exc)) from None
     bound.apply_defaults()
     return {name: kind_of_value(value) for name, value in bound.arguments.items()}

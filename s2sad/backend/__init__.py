@@ -6,13 +6,14 @@ from typing import Any, Callable
 
 from ..ir import Function
 from .emit import Emitted, emit_function
-from .loader import load
+from .loader import load, user_location
 
 
 def compile_primal(func: Function, comments: bool = False) -> Callable[..., Any]:
     """The function ``func`` computes, emitted as Python and loaded; ``.source`` holds it."""
     emitted = emit_function(func, comments=comments)
-    return load(emitted.source, emitted.name, emitted.namespace, f"primal {func.qualname}")
+    return load(emitted.source, emitted.name, emitted.namespace, f"primal {func.qualname}",
+                emitted.locations)
 
 
-__all__ = ["Emitted", "compile_primal", "emit_function", "load"]
+__all__ = ["Emitted", "compile_primal", "emit_function", "load", "user_location"]

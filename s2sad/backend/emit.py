@@ -4,7 +4,9 @@ Expressions are built as standard-library ``ast`` nodes and printed with ``ast.u
 precedence and parentheses are Python's own); statements, indentation and comments are laid
 out here. Globals keep the user's spelling (``np.sin``, ``onp.tanh``); the returned
 namespace binds each root name to the user's object, so the code never assumes a module
-is called ``np``.
+is called ``np``. A root name a parameter has, or that two objects share (a callee inlined
+from a module where ``np`` is something else), gets a suffix (``np_1``). Each line of the
+source records the user's line it computes, for errors raised while it runs.
 """
 from __future__ import annotations
 
@@ -12,12 +14,12 @@ import ast
 import keyword
 import linecache
 import math
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..ir import Const, Function, Global, Op, Operand, Value
 from ..ir.nodes import (BINARY, COMPARE, KEYWORD_ONLY, LOGICAL, POSITIONAL_ONLY, UNARY,
-                        VAR_KEYWORD, VAR_POSITIONAL)
+                        VAR_KEYWORD, VAR_POSITIONAL, Loc)
 from .outssa import Copy, For, If, Lowered, Simple, While, out_of_ssa
 
 try:
@@ -73,12 +75,30 @@ def is_literal(value: Any) -> bool:
     return type(value) in _LITERAL_TYPES
 
 
+class _NamespaceNames:
+    """Names for the objects generated code reads from its namespace: each object gets
+    its preferred name unless a parameter or another object has it (then ``name_1``...)."""
+
+    def __init__(self, fixed: Set[str]):
+        self.fixed = fixed
+        self.namespace: Dict[str, Any] = {}
+
+    def bind(self, preferred: str, obj: Any) -> str:
+        candidate, k = preferred, 0
+        while candidate in self.fixed or candidate in self.namespace:
+            k += 1
+            candidate = f"{preferred}_{k}"
+        self.namespace[candidate] = obj
+        return candidate
+
+
 @dataclass
 class Emitted:
     """Generated source, the name of the function it defines and what its names refer to."""
     source: str
     name: str
     namespace: Dict[str, Any]
+    locations: List[Optional[Loc]] = field(default_factory=list)  # per line of source
 
 
 class Emitter:
@@ -88,23 +108,34 @@ class Emitter:
         self.func = func
         self.name = name
         self.comments = comments
-        self.namespace: Dict[str, Any] = {}
+        # Names generated code reads from its namespace: the roots of globals, ``slice``
+        # and non-literal defaults. Parameters keep their names, so these take others.
+        self.names = _NamespaceNames({p.name for p in func.params} | {name})
+        self.global_names: Dict[Tuple[str, int], str] = {}
         for op in func.walk():
+            if op.opcode == "slice":
+                self.global_name("slice", slice)
             for operand in op.operands:
                 if isinstance(operand, Global):
-                    self.namespace[operand.root] = operand.root_obj
-        self.defaults: Dict[str, Any] = {}
-        reserved = set(self.namespace) | {name, "slice"}
+                    self.global_name(operand.root, operand.root_obj)
+        self.defaults: Dict[str, str] = {}
         for param in func.params:
             if param.has_default and not is_literal(param.default):
-                self.defaults[param.name] = f"{param.name}_default"
-        reserved |= set(self.defaults.values())
-        self.lowered: Lowered = out_of_ssa(func, reserved)
-        for param, default_name in self.defaults.items():
-            self.namespace[default_name] = next(p.default for p in func.params
-                                                if p.name == param)
+                self.defaults[param.name] = self.names.bind(f"{param.name}_default",
+                                                            param.default)
+        self.namespace = self.names.namespace
+        self.lowered: Lowered = out_of_ssa(func, set(self.namespace) | {name})
         self.lines: List[str] = []
+        self.locations: List[Optional[Loc]] = []  # per line: the user's line it computes
+        self.current: Optional[Loc] = func.loc
         self.last_line: Optional[tuple] = None
+
+    def global_name(self, root: str, obj: Any) -> str:
+        """The name generated code uses for the object a global's root name is bound to."""
+        key = (root, id(obj))
+        if key not in self.global_names:
+            self.global_names[key] = self.names.bind(root, obj)
+        return self.global_names[key]
 
     # -- expressions ------------------------------------------------------------------
     def expr(self, operand: Operand) -> ast.expr:
@@ -116,7 +147,8 @@ class Emitter:
         if isinstance(operand, Const):
             return literal(operand.value)
         if isinstance(operand, Global):
-            node: ast.expr = ast.Name(operand.root, ast.Load())
+            node: ast.expr = ast.Name(self.global_name(operand.root, operand.root_obj),
+                                      ast.Load())
             for attr in operand.path[1:]:
                 node = ast.Attribute(node, attr, ast.Load())
             return node
@@ -166,7 +198,8 @@ class Emitter:
         if code == "getitem":
             return ast.Subscript(self.expr(o[0]), self.index(o[1]), ast.Load())
         if code == "slice":
-            return ast.Call(ast.Name("slice", ast.Load()), [self.expr(x) for x in o], [])
+            return ast.Call(ast.Name(self.global_name("slice", slice), ast.Load()),
+                            [self.expr(x) for x in o], [])
         if code == "tuple":
             return ast.Tuple([self.expr(x) for x in o], ast.Load())
         if code == "list":
@@ -195,9 +228,12 @@ class Emitter:
     # -- statements -------------------------------------------------------------------
     def write(self, depth: int, text: str) -> None:
         self.lines.append("    " * depth + text)
+        self.locations.append(self.current)
 
     def comment(self, depth: int, op: Op) -> None:
         """Before the first line a user's line produced (in each sweep), quote it."""
+        if op.loc is not None:
+            self.current = op.loc
         if not self.comments or op.loc is None or op.attrs.get("quiet"):
             return
         key = (op.loc.filename, op.loc.line, bool(op.attrs.get("adjoint")))
@@ -323,12 +359,14 @@ class Emitter:
         self.block(depth + 1, stmt.orelse)
         else_empty = self.lines[else_lines_start + 1:] == ["    " * (depth + 1) + "pass"]
         if else_empty:
-            del self.lines[else_lines_start:]
+            del self.lines[else_lines_start:], self.locations[else_lines_start:]
         elif then_empty:
             body = self.lines[else_lines_start + 1:]
-            del self.lines[mark:]
+            body_locations = self.locations[else_lines_start + 1:]
+            del self.lines[mark:], self.locations[mark:]
             self.header(depth, "if", ast.UnaryOp(ast.Not(), cond), stmt.op)
             self.lines.extend(body)
+            self.locations.extend(body_locations)
 
     def negation(self, operand: Operand) -> ast.expr:
         """``not operand``, without a double negation when it is a folded ``not``."""
@@ -399,7 +437,8 @@ class Emitter:
         for line in self.func.header:
             self.write(1, f"# {line}" if line else "#")
         self.block(1, self.lowered.body)
-        return Emitted("\n".join(self.lines) + "\n", self.name, self.namespace)
+        return Emitted("\n".join(self.lines) + "\n", self.name, self.namespace,
+                       self.locations)
 
 
 def emit_function(func: Function, name: Optional[str] = None, comments: bool = False) -> Emitted:

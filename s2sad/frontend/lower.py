@@ -131,7 +131,7 @@ class Lowerer:
             result = Const(None) if self.unreachable else self.env[RESULT]
             with self.builder.at(self.return_loc):
                 self.builder.terminate("return", [result])
-        return Function(fn.__name__, params, body_region, self.loc(node), fn.__qualname__)
+        return Function(node.name, params, body_region, self.loc(node), fn.__qualname__)
 
     def parameters(self, args: gast.arguments, fn: Callable[..., Any]) -> List[Param]:
         positional = [(a, nodes.POSITIONAL_ONLY) for a in args.posonlyargs]

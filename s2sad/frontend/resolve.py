@@ -3,7 +3,8 @@
 A name the function does not assign is looked up as Python would: closure cell, module
 global, builtin. Attribute chains on modules (``np.linalg.norm``, ``math.exp``) resolve to
 the object itself, keeping the user's spelling, so later stages can match calls to
-derivative rules and generated code can refer to the user's own objects.
+derivative rules and generated code can refer to the user's own objects. Each lookup is
+noted in ``bindings``, so a compiled derivative knows which names it assumed.
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import types
 from typing import Any, Callable, Dict, Optional
 
 from ..ir import Global
+from . import bindings
 
-_MISSING = object()
+_MISSING = bindings.MISSING
 
 
 class Resolver:
@@ -22,7 +24,9 @@ class Resolver:
     def __init__(self, fn: Callable[..., Any]):
         code = fn.__code__
         self.closure: Dict[str, Any] = {}
+        self.cells: Dict[str, Any] = {}
         for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+            self.cells[name] = cell
             try:
                 self.closure[name] = cell.cell_contents
             except ValueError:  # an empty cell: the enclosing variable is not set yet
@@ -30,14 +34,22 @@ class Resolver:
         self.globals: Dict[str, Any] = fn.__globals__
         found = self.globals.get("__builtins__", builtins)
         self.builtins: Dict[str, Any] = found if isinstance(found, dict) else vars(found)
+        self.module = self.globals.get("__name__")
+        bindings.note_all(getattr(fn, "depends_on", ()))  # generated code read again
 
     def name(self, name: str) -> Optional[Global]:
         """The Global for a free name, or None when it is not defined anywhere."""
-        for kind, scope in (("closure", self.closure), ("global", self.globals),
-                            ("builtin", self.builtins)):
-            obj = scope.get(name, _MISSING)
-            if obj is not _MISSING:
-                return Global((name,), obj, kind)
+        if name in self.closure:
+            bindings.note(self.cells[name], name, self.closure[name], self.module)
+            return Global((name,), self.closure[name], "closure")
+        obj = self.globals.get(name, _MISSING)
+        bindings.note(self.globals, name, obj, self.module)  # MISSING: must stay undefined
+        if obj is not _MISSING:
+            return Global((name,), obj, "global")
+        obj = self.builtins.get(name, _MISSING)
+        if obj is not _MISSING:
+            bindings.note(self.builtins, name, obj, self.module)
+            return Global((name,), obj, "builtin")
         return None
 
     @staticmethod

@@ -38,7 +38,6 @@ CASES = [
      "with an else block", "before the loop"),
     (u.uses_starred_literal, "starred expression", "explicitly"),
     (u.make_nonlocal_writer(), "nonlocal variable 'total'", "return the new value"),
-    (u.square_lambda, "lambda", "def"),
 ]
 
 

@@ -105,5 +105,3 @@ def make_nonlocal_writer():
         return total
     return writes_nonlocal
 
-
-square_lambda = lambda x: x * x  # here  # noqa: E731
