@@ -23,7 +23,7 @@ from ..ir.nodes import KEYWORD_ONLY
 from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
 from ..passes.kinds import SCALAR, Kinds, is_array, remove_scalar_unbroadcast
-from ..passes.simplify import eliminate_common_subexpressions, simplify
+from ..passes.simplify import eliminate_common_subexpressions, mutated_values, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
 from .reverse import define_everywhere, helper, no_rule_error, zero_like
@@ -354,7 +354,27 @@ def forward_mode(func: Function, wrt: List[int], param_kinds: Dict[Value, str],
                  as_tuple: bool = False, keep_value: bool = True) -> Function:
     """Turn ``func`` into its tangent program in place (see the module docstring); with
     ``keep_value=False`` it returns the tangent alone and computes only what that needs."""
+    own_changed_parameters(func)
     return ForwardMode(func, wrt, param_kinds, as_tuple, keep_value).run()
+
+
+def own_changed_parameters(func: Function) -> None:
+    """Parameters whose object the function changes in place (``x[0] = v``) are copied on
+    entry (``snapshot``), so the caller's arrays come back unchanged; reverse mode
+    restores them in its adjoint sweep instead."""
+    changed = mutated_values(func)
+    mapping: Dict[Value, Value] = {}
+    copies = []
+    for param in func.params:
+        if param.value in changed:
+            mapping[param.value] = Value(param.name)
+            copies.append(Op("call", [helper("snapshot"), param.value],
+                             [mapping[param.value]], {"kwnames": ()}, (), func.loc))
+    if not copies:
+        return
+    for op in func.walk():
+        op.operands = [mapping.get(o, o) if isinstance(o, Value) else o for o in op.operands]
+    func.body.ops[:0] = copies
 
 
 __all__ = ["forward_mode"]

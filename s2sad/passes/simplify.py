@@ -71,7 +71,7 @@ def _flows(op: Op) -> List[tuple]:
     return pairs
 
 
-def _mutated(func: Function) -> Set[Value]:
+def mutated_values(func: Function) -> Set[Value]:
     """Values whose object may be changed in place later, through copies, branches and
     loops: an identity must not make them aliases of another value
     (``S = A * 1.0`` then ``S[i, i] += d`` in a loop must not change ``A``)."""
@@ -181,12 +181,12 @@ def eliminate_common_subexpressions(func: Function) -> Function:
     """Compute each pure expression once: a later identical op reuses the earlier result
     (values of enclosing regions are visible in nested ones). A result that is changed in
     place later (a buffer) is never shared."""
-    _cse_region(func.body, {}, {}, _mutated(func))
+    _cse_region(func.body, {}, {}, mutated_values(func))
     return func
 
 
 def simplify(func: Function) -> Function:
     """Simplify ``func`` in place until nothing changes; return it."""
-    while _simplify_region(func.body, {}, _mutated(func)):
+    while _simplify_region(func.body, {}, mutated_values(func)):
         pass
     return func

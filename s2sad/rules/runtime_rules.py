@@ -13,7 +13,7 @@ nondifferentiable(runtime.zeros_like)
 linear(runtime.unbroadcast, runtime.expand, runtime.sum_adjoint,
        runtime.reduced_extreme_adjoint, runtime.reshape_like, runtime.split_adjoint,
        runtime.unstack_adjoint, runtime.transpose_adjoint, runtime.clip_adjoint,
-       runtime.structure, runtime.owned_copy, runtime.snapshot, runtime.save,
+       runtime.structure, runtime.owned_copy, runtime.save,
        runtime.broadcast_like, runtime.unstack_like, runtime.like_dtype)
 linear(runtime.matmul_left, operands=(0, 2))
 linear(runtime.matmul_right, operands=(0, 1))
@@ -23,6 +23,13 @@ linear(runtime.moment_adjoint, operands=(0, 1))
 @tangent(runtime.accumulate, operand=0)
 @tangent(runtime.accumulate, operand=1)
 def accumulate_tangent(d, y, a, b):
+    return d
+
+
+@tangent(runtime.snapshot)
+def snapshot_tangent(d, y, x):
+    # a copy keeps the primal safe from later stores; tangents are copied before any
+    # store into them already (owned_copy)
     return d
 
 
