@@ -80,8 +80,8 @@ class Derivative:
         """The compiled code for a call, and the arguments to give it: those
         differentiated checked and promoted to float, when their types ask for it."""
         key = tuple(map(type, args))
-        if kwargs or np.ndarray in key:  # arrays specialize on dimensions and dtype kind
-            key = _array_key(args, kwargs)
+        if kwargs or np.ndarray in key or not _FUNCTION_TYPES.isdisjoint(key):
+            key = _array_key(args, kwargs)  # dimensions and dtype kinds, functions given
         plain = self.plain.get(key)
         if plain is None:  # floats and float arrays need nothing done
             plain = self.plain[key] = self.arguments.are_plain(args, kwargs)
@@ -92,7 +92,9 @@ class Derivative:
         if fn is None or not still_hold(fn.depends_on):  # new types, or names rebound
             target = _as_function(self.f, args, kwargs)
             kinds = pipeline.kinds_of_call(target, args, kwargs)
-            fn = pipeline.compile_derivative(self.mode, target, self.wrt, kinds, self.optimize)
+            functions = pipeline.functions_of_call(target, args, kwargs)
+            fn = pipeline.compile_derivative(self.mode, target, self.wrt, kinds, self.optimize,
+                                             functions)
             self.compiled[key] = fn
             self._latest = fn
         return fn, args, kwargs
@@ -150,12 +152,20 @@ class Derivative:
         return self._latest.source
 
 
+_FUNCTION_TYPES = frozenset(pipeline.FUNCTION_TYPES)
+
+
+def _part_of_key(a: Any) -> Any:
+    if type(a) is np.ndarray:
+        return a.ndim, a.dtype.kind
+    return a if type(a) in _FUNCTION_TYPES else type(a)
+
+
 def _array_key(args: Tuple, kwargs: Dict[str, Any]) -> Tuple:
-    """What a specialization depends on: types, and arrays' dimensions and dtype kinds."""
-    key = tuple([(a.ndim, a.dtype.kind) if type(a) is np.ndarray else type(a) for a in args])
-    return key + tuple(sorted((k, type(v), getattr(v, "ndim", None),
-                               getattr(getattr(v, "dtype", None), "kind", None))
-                              for k, v in kwargs.items()))
+    """What a specialization depends on: types, arrays' dimensions and dtype kinds, and
+    the functions given as arguments (compiled into the derivative)."""
+    return tuple(map(_part_of_key, args)) + tuple(
+        (k, _part_of_key(kwargs[k])) for k in sorted(kwargs))
 
 
 def _as_function(f: Callable[..., Any], args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:

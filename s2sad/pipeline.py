@@ -7,7 +7,8 @@ arguments, gives the derivative as IR, as Python source and as a live function.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+import types
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -20,9 +21,13 @@ from .errors import DifferentiationError
 from .frontend import bindings, lower
 from .frontend.primitive import with_source
 from .frontend.source import underlying_function
-from .ir import Function, verify
+from .ir import Function, Global, verify
 from .ir.nodes import VAR_KEYWORD, VAR_POSITIONAL
 from .passes.kinds import ARRAY, OTHER, SCALAR, kind_of_type, kind_of_value
+
+# Arguments of these types are functions the derivative is compiled for (one compile per
+# function given), like a global function: ``loss(x, activation=np.tanh)``.
+FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType, np.ufunc, type(np.sum))
 
 def wrt_indices(func: Function, wrt: Wrt) -> List[int]:
     """Parameter positions for ``wrt`` (a position, a name, or a tuple of those)."""
@@ -76,12 +81,31 @@ def kinds_from_annotations(fn: Callable[..., Any]) -> Dict[str, str]:
     return kinds
 
 
-def adjoint_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
-               optimize: bool = True) -> Tuple[Function, List[int]]:
-    """The reverse-mode IR of ``fn``: a function returning ``(value, gradient)``."""
+def bind_functions(func: Function, functions: Optional[Dict[str, Any]]) -> None:
+    """Parameters given a function (see ``functions_of_call``) become that function where
+    they are used, so calls to them are inlined or take its rule as a global's would."""
+    for param in func.params:
+        if functions and param.name in functions:
+            ref = Global((param.name,), functions[param.name], "closure")
+            for op in func.walk():
+                op.operands = [ref if o is param.value else o for o in op.operands]
+
+
+def lowered_for_ad(fn: Callable[..., Any], wrt: Wrt,
+                   functions: Optional[Dict[str, Any]]) -> Tuple[Function, List[int]]:
+    """``fn`` lowered, its function arguments bound, and made ready for either mode."""
     func = lower(with_source(fn))
     indices = wrt_indices(func, wrt)
+    bind_functions(func, functions)
     prepare_for_ad(func, indices)
+    return func, indices
+
+
+def adjoint_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
+               optimize: bool = True, functions: Optional[Dict[str, Any]] = None
+               ) -> Tuple[Function, List[int]]:
+    """The reverse-mode IR of ``fn``: a function returning ``(value, gradient)``."""
+    func, indices = lowered_for_ad(fn, wrt, functions)
     seed = "seed"
     taken = {p.name for p in func.params}
     while seed in taken:
@@ -93,12 +117,11 @@ def adjoint_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
 
 
 def tangent_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
-               optimize: bool = True, keep_value: bool = True) -> Tuple[Function, List[int]]:
+               optimize: bool = True, keep_value: bool = True,
+               functions: Optional[Dict[str, Any]] = None) -> Tuple[Function, List[int]]:
     """The forward-mode IR of ``fn``: a function taking tangents ``d<name>`` and returning
     ``(value, tangent)``."""
-    func = lower(with_source(fn))
-    indices = wrt_indices(func, wrt)
-    prepare_for_ad(func, indices)
+    func, indices = lowered_for_ad(fn, wrt, functions)
     param_kinds = {p.value: kinds.get(p.name, OTHER) for p in func.params}
     forward_mode(func, indices, param_kinds, as_tuple=isinstance(wrt, tuple),
                  keep_value=keep_value)
@@ -107,15 +130,18 @@ def tangent_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
 
 
 def compile_derivative(mode: str, fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
-                       optimize: bool = True) -> Callable[..., Any]:
+                       optimize: bool = True, functions: Optional[Dict[str, Any]] = None
+                       ) -> Callable[..., Any]:
     """The ``mode`` derivative of ``fn`` as a live function with ``.source``: "reverse"
-    returns (value, gradient), "forward" (value, tangent), "tangent" the tangent alone."""
+    returns (value, gradient), "forward" (value, tangent), "tangent" the tangent alone;
+    ``functions``: the function arguments it is compiled for (``functions_of_call``)."""
     with bindings.recording() as depends_on:
         if mode == "reverse":
-            func, _ = adjoint_ir(fn, wrt, kinds, optimize)
+            func, _ = adjoint_ir(fn, wrt, kinds, optimize, functions)
             suffix = "adjoint"
         else:
-            func, _ = tangent_ir(fn, wrt, kinds, optimize, keep_value=(mode == "forward"))
+            func, _ = tangent_ir(fn, wrt, kinds, optimize, keep_value=(mode == "forward"),
+                                 functions=functions)
             suffix = "tangent"
     emitted = emit_function(func, name=f"{func.name}_{suffix}", comments=True)
     fn = load(emitted.source, emitted.name, emitted.namespace, f"{suffix} {func.qualname}",
@@ -131,16 +157,32 @@ def compile_adjoint(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
     return compile_derivative("reverse", fn, wrt, kinds, optimize)
 
 
-def kinds_of_call(fn: Callable[..., Any], args: Sequence[Any],
-                  kwargs: Dict[str, Any]) -> Dict[str, str]:
-    """Parameter kinds for a call with these arguments (defaults included)."""
+def _bound_arguments(fn: Callable[..., Any], args: Sequence[Any],
+                     kwargs: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The call's arguments by parameter name (defaults included); None without a
+    signature (no source either: lowering says so)."""
     try:
         signature = inspect.signature(underlying_function(with_source(fn)))
-    except (TypeError, ValueError):  # no signature, so no source: lowering says so
-        return {}
+    except (TypeError, ValueError):
+        return None
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as exc:
         raise call_error(fn, str(exc)) from None
     bound.apply_defaults()
-    return {name: kind_of_value(value) for name, value in bound.arguments.items()}
+    return bound.arguments
+
+
+def kinds_of_call(fn: Callable[..., Any], args: Sequence[Any],
+                  kwargs: Dict[str, Any]) -> Dict[str, str]:
+    """Parameter kinds for a call with these arguments (defaults included)."""
+    arguments = _bound_arguments(fn, args, kwargs) or {}
+    return {name: kind_of_value(value) for name, value in arguments.items()}
+
+
+def functions_of_call(fn: Callable[..., Any], args: Sequence[Any],
+                      kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """The call's arguments (defaults included) that are functions, by parameter name."""
+    arguments = _bound_arguments(fn, args, kwargs) or {}
+    return {name: value for name, value in arguments.items()
+            if isinstance(value, FUNCTION_TYPES)}
