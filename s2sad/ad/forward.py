@@ -27,7 +27,7 @@ from ..passes.simplify import eliminate_common_subexpressions, mutated_values, s
 from .. import runtime
 from .activity import Activity, callee_rule
 from .reverse import define_everywhere, helper, no_rule_error, zero_like
-from .templates import lowered_template, lowered_tangent
+from .templates import lowered_template, lowered_tangent, operand_shape
 
 _STRUCTURAL_COPIES = ("copy",)
 
@@ -289,7 +289,8 @@ class ForwardMode:
             return inline(template, mapping, self.builder)
         if rule.elementwise:
             kinds = [self.kind(o) for o in positional + list(keywords.values())]
-            shape = "scalar" if all(k == SCALAR for k in kinds) else "any"
+            shape = operand_shape(rule, positional, kinds, self.activity.is_varied,
+                                  matrix=False)
             template = lowered_template(rule, shape)
             mapping = bind(template, positional, keywords, self.builder, skip=2)
             mapping[template.params[0].value] = d

@@ -34,7 +34,7 @@ from ..passes.kinds import OTHER, SCALAR, Kinds, is_array, remove_scalar_unbroad
 from ..passes.simplify import eliminate_common_subexpressions, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
-from .templates import lowered_template
+from .templates import lowered_template, operand_shape
 
 
 def no_rule_error(op: Op, mode: str = "reverse") -> DifferentiationError:
@@ -450,8 +450,7 @@ class ReverseMode:
         else:
             positional, keywords = list(op.operands), {}
         kinds = [self.kind(o) for o in positional + list(keywords.values())]
-        shape = ("scalar" if all(k == SCALAR for k in kinds)
-                 else "matrix" if all(k == "array2" for k in kinds) else "any")
+        shape = operand_shape(rule, positional, kinds, self.activity.is_varied)
         template = lowered_template(rule, shape)
         mapping = bind(template, positional, keywords, self.builder, skip=2)
         mapping[template.params[0].value] = g

@@ -8,11 +8,12 @@ scalar code never calls NumPy.
 from __future__ import annotations
 
 import math
-from typing import Dict, Tuple
+from typing import Callable, Dict, Sequence, Tuple
 
 import numpy as np
 
-from ..ir import Function, Global
+from ..ir import Function, Global, Operand
+from ..passes.kinds import SCALAR
 from ..rules import Rule
 
 _CACHE: Dict[Tuple[int, str], Function] = {}
@@ -45,6 +46,20 @@ def lowered_template(rule: Rule, operands: str) -> Function:
                 op.operands = [_scalar(o) if isinstance(o, Global) else o for o in op.operands]
         _CACHE[key] = func
     return _CACHE[key]
+
+
+def operand_shape(rule: Rule, operands: Sequence[Operand], kinds: Sequence[str],
+                  is_varied: Callable[[Operand], bool], matrix: bool = True) -> str:
+    """Which of ``rule``'s templates fits these operands (see ``Rule.template_for``):
+    ``"constant"`` when it has one for a constant among its first two operands and exactly
+    one of them varies, else ``"scalar"`` (numbers only), ``"matrix"`` (2-D arrays only,
+    where ``matrix``), or ``"any"``."""
+    if rule.constant_template is not None and len(operands) >= 2 \
+            and is_varied(operands[0]) != is_varied(operands[1]):
+        return "constant"
+    if all(k == SCALAR for k in kinds):
+        return "scalar"
+    return "matrix" if matrix and all(k == "array2" for k in kinds) else "any"
 
 
 def lowered_tangent(template) -> Function:

@@ -41,6 +41,17 @@ def min_(g, y, a, b):
     return g * first, g * (not first)
 
 
+# A tie with a constant goes to the constant: max(z, 0.0) has derivative 0 at 0.
+@reverse(builtins.max, kind="same", against_constant=True)
+def max_against_constant(g, y, a, b):
+    return g * (a > b), g * (b > a)
+
+
+@reverse(builtins.min, kind="same", against_constant=True)
+def min_against_constant(g, y, a, b):
+    return g * (a < b), g * (b < a)
+
+
 @reverse(builtins.sum)
 def sum_(g, y, iterable, start=0):
     return sum_adjoint(g, iterable)

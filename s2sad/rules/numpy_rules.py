@@ -224,6 +224,18 @@ def minimum(g, y, a, b):
     return unbroadcast(g * (a <= b), a), unbroadcast(g * (a > b), b)
 
 
+# A tie with a constant goes to the constant: np.maximum(z, 0.0) and np.maximum(0.0, z)
+# have derivative 0 at z = 0 (relu'(0) = 0); only the varying operand's adjoint is used.
+@reverse(np.maximum, np.fmax, kind="same", against_constant=True)
+def maximum_against_constant(g, y, a, b):
+    return unbroadcast(g * (a > b), a), unbroadcast(g * (b > a), b)
+
+
+@reverse(np.minimum, np.fmin, kind="same", against_constant=True)
+def minimum_against_constant(g, y, a, b):
+    return unbroadcast(g * (a < b), a), unbroadcast(g * (b < a), b)
+
+
 @reverse(np.where, elementwise=True)
 def where(g, y, condition, a, b):
     return None, unbroadcast(np.where(condition, g, 0.0), a), unbroadcast(np.where(condition, 0.0, g), b)

@@ -15,7 +15,10 @@ parameters (``None`` where there is no derivative); every path returns the same 
 ``kind`` is what the primitive returns (``"scalar"``, ``"array"``, ``"same"`` as its
 operands broadcast, ``"reduce"`` a number unless an axis is given), used to keep scalar
 code free of array helpers. A template registered with ``scalar=True`` is used when every
-operand is a number, one with ``matrix=True`` when every operand is a 2-D array.
+operand is a number, one with ``matrix=True`` when every operand is a 2-D array, one with
+``against_constant=True`` when one of the first two operands is a constant (does not
+depend on what is differentiated) and the other is not: that is how a tie with a constant
+goes to the constant, so ``np.maximum(z, 0.0)`` has derivative 0 at 0 (relu'(0) = 0).
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ class Rule:
     template: Optional[Callable[..., Any]] = None    # None: not differentiable
     scalar_template: Optional[Callable[..., Any]] = None
     matrix_template: Optional[Callable[..., Any]] = None
+    constant_template: Optional[Callable[..., Any]] = None  # one operand a constant
     kind: Optional[str] = None
     pure: bool = True
     # Forward mode, per operand position: the primitive is linear in these operands (its
@@ -53,7 +57,10 @@ class Rule:
 
     def template_for(self, operands: str) -> Callable[..., Any]:
         """The template for operands that are all ``"scalar"``, all ``"matrix"`` (2-D
-        arrays), or anything else (``"any"``)."""
+        arrays), anything else (``"any"``), or ``"constant"`` (one of the first two a
+        constant, the other not)."""
+        if operands == "constant" and self.constant_template is not None:
+            return self.constant_template
         if operands == "scalar" and self.scalar_template is not None:
             return self.scalar_template
         if operands == "matrix" and self.matrix_template is not None:
@@ -124,13 +131,17 @@ def tangent(*keys: Any, operand: int = 0) -> Callable:
 
 
 def reverse(*keys: Any, kind: Optional[str] = None, scalar: bool = False,
-            matrix: bool = False, elementwise: bool = False) -> Callable:
+            matrix: bool = False, elementwise: bool = False,
+            against_constant: bool = False) -> Callable:
     """Register the decorated template as the reverse rule of each key (``scalar``: only
-    for number operands; ``matrix``: only for 2-D array operands)."""
+    for number operands; ``matrix``: only for 2-D array operands; ``against_constant``:
+    only when one of the first two operands is a constant and the other is not)."""
     def register(template: Callable[..., Any]) -> Callable[..., Any]:
         for key in keys:
             rule = REGISTRY.rule(key)
-            if scalar:
+            if against_constant:
+                rule.constant_template = template
+            elif scalar:
                 rule.scalar_template = template
             elif matrix:
                 rule.matrix_template = template
