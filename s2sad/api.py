@@ -67,9 +67,17 @@ class Derivative:
         self.optimize = optimize
         self.compiled: Dict[Tuple, Callable[..., Any]] = {}
         self.plain: Dict[Tuple, bool] = {}  # per key: no argument needs promoting
+        # the compiled code for positional arguments of plain types (numbers): one lookup
+        self.ready: Dict[Tuple, Callable[..., Any]] = {}
         self._latest: Optional[Callable[..., Any]] = None
         self.arguments = WrtArguments(f, wrt)
         functools.update_wrapper(self, underlying_function(f))
+
+    def forget(self) -> None:
+        """Drop the compiled code: the next call compiles again (rules changed)."""
+        self.compiled.clear()
+        self.ready.clear()
+        self._latest = None
 
     def specialize(self, args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
         """The derivative compiled for arguments of these types (compiled on first use)."""
@@ -79,7 +87,11 @@ class Derivative:
                                                                      Dict[str, Any]]:
         """The compiled code for a call, and the arguments to give it: those
         differentiated checked and promoted to float, when their types ask for it."""
-        key = tuple(map(type, args))
+        key = arg_types = tuple(map(type, args))
+        if not kwargs:
+            fn = self.ready.get(arg_types)
+            if fn is not None and still_hold(fn.depends_on):
+                return fn, args, kwargs
         if kwargs or np.ndarray in key or not _FUNCTION_TYPES.isdisjoint(key):
             key = _array_key(args, kwargs)  # dimensions and dtype kinds, functions given
         plain = self.plain.get(key)
@@ -97,6 +109,8 @@ class Derivative:
                                              functions)
             self.compiled[key] = fn
             self._latest = fn
+        if key is arg_types and plain and not kwargs:
+            self.ready[arg_types] = fn
         return fn, args, kwargs
 
     def execute(self, fn: Callable[..., Any], args: Tuple, kwargs: Dict[str, Any]) -> Any:
@@ -202,7 +216,7 @@ class ValueAndGrad(Grad):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         fn, args, kwargs = self.prepare(args, kwargs)
         value, gradient = self.execute(fn, args, kwargs)
-        if not _scalar_output(value):
+        if type(value) is not float and not _scalar_output(value):
             self.not_scalar(value)
         return value, gradient
 

@@ -39,8 +39,7 @@ def _forget_compiled() -> None:
     for transforms in list(api._TRANSFORMS.values()):
         for transform in transforms.values():
             if isinstance(transform, api.Derivative):
-                transform.compiled.clear()
-                transform._latest = None
+                transform.forget()
     templates._CACHE.clear()
 
 
