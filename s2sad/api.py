@@ -266,6 +266,7 @@ class Jvp(Derivative):
                                 f"tangents, got {_describe(tangent)}",
                                 *definition_site(self.f), advice="pass one tangent per "
                                 "argument differentiated, in the order of wrt")
+        tangents = self.arguments.shaped_tangents(tangents, args, kwargs)
         return self.execute(fn, args, {**kwargs, **dict(zip(_last_keywords(fn, count),
                                                              tangents))})
 

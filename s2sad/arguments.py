@@ -123,6 +123,26 @@ class WrtArguments:
             return type(value)(entries) if type(value) is not dict else entries
         return value
 
+    def shaped_tangents(self, tangents: Tuple, args: Tuple, kwargs: Dict[str, Any]) -> Tuple:
+        """The tangents, each of an array argument broadcast to its shape (a number means
+        that number in every entry): generated code takes a tangent to have its value's
+        shape."""
+        out = []
+        for (position, keyword), tangent in zip(self.positions, tangents):
+            value = args[position] if 0 <= position < len(args) else kwargs.get(keyword)
+            if type(value) is np.ndarray and np.shape(tangent) != value.shape:
+                try:
+                    tangent = np.broadcast_to(tangent, value.shape)
+                except ValueError:
+                    name = getattr(underlying_function(self.fn), "__name__", "the function")
+                    raise ArgumentError(
+                        f"the tangent of {name}()'s argument {keyword or position!r} has "
+                        f"shape {np.shape(tangent)}, the argument {value.shape}",
+                        *definition_site(self.fn),
+                        advice="pass a tangent shaped like the argument") from None
+            out.append(tangent)
+        return tuple(out)
+
     def reject(self, path: str, description: str) -> None:
         name = getattr(underlying_function(self.fn), "__name__", "the function")
         complex_ = "complex" in description

@@ -22,7 +22,8 @@ from ..ir.inline import bind, inline, split_call
 from ..ir.nodes import KEYWORD_ONLY
 from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
-from ..passes.kinds import SCALAR, Kinds, is_array, remove_scalar_unbroadcast
+from ..passes.kinds import SCALAR, Kinds, is_array
+from ..passes.shapes import remove_redundant_broadcasts
 from ..passes.simplify import eliminate_common_subexpressions, mutated_values, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
@@ -108,7 +109,9 @@ class ForwardMode:
         params.update({v: self.kind(p.value) for p, v in
                        zip([func.params[i] for i in self.wrt], func.body.args[-len(self.wrt):])})
         simplify(func)
-        remove_scalar_unbroadcast(func, Kinds(func, params, dict(self.kinds.kinds)))
+        shaped_like = {t: v for v, t in self.tan.items() if isinstance(t, Value)}
+        remove_redundant_broadcasts(func, Kinds(func, params, dict(self.kinds.kinds)),
+                                    shaped_like)
         # Whether every value carrying a tangent is a number: then each tangent op is
         # elementwise, and tangents may be arrays of directions (jacfwd's vector mode).
         func.scalar_only = all(self.kind(v) == SCALAR or v in self.containers

@@ -30,7 +30,8 @@ from ..ir.inline import bind, inline, split_call
 from ..ir.nodes import KEYWORD_ONLY
 from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
-from ..passes.kinds import OTHER, SCALAR, Kinds, is_array, remove_scalar_unbroadcast
+from ..passes.kinds import OTHER, SCALAR, Kinds, is_array
+from ..passes.shapes import remove_redundant_broadcasts
 from ..passes.simplify import eliminate_common_subexpressions, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
@@ -105,6 +106,7 @@ class ReverseMode:
         self.seed_name = seed_name
         self.as_tuple = as_tuple  # wrt was a tuple: return a tuple even of one gradient
         self.adjoint_kinds: Dict[Value, str] = {}  # an adjoint has its primal's kind
+        self.adjoint_of: Dict[Value, Value] = {}  # ... and its shape
 
     # -- adjoint bookkeeping ----------------------------------------------------------
     def active(self, operand: object) -> bool:
@@ -123,6 +125,7 @@ class ReverseMode:
         self.adj[value] = adjoint
         if isinstance(adjoint, Value):
             self.adjoint_kinds[adjoint] = self.kind(value)
+            self.adjoint_of.setdefault(adjoint, value)
 
     def contribute(self, value: Operand, contribution: Operand) -> None:
         """Add ``contribution`` to the adjoint of ``value``."""
@@ -269,7 +272,8 @@ class ReverseMode:
         simplify(self.func)
         known = dict(self.kinds.kinds)
         known.update(self.adjoint_kinds)
-        remove_scalar_unbroadcast(self.func, Kinds(self.func, params, known))
+        shaped_like = {a: v for a, v in self.adjoint_of.items() if a is not seed}  # a seed
+        remove_redundant_broadcasts(self.func, Kinds(self.func, params, known), shaped_like)
         simplify(self.func)
         eliminate_common_subexpressions(self.func)
         eliminate_dead_code(self.func)

@@ -1,5 +1,6 @@
 """Kind inference and specialization: takes a Function and the kinds of its arguments,
-gives each value's kind and removes helpers its kinds make unnecessary.
+gives each value's kind (passes/shapes.py uses them to remove helpers they make
+unnecessary).
 
 A kind is ``"scalar"`` (a Python or NumPy number), ``"array"`` (an ndarray; ``"array2"``
 when its number of dimensions is known, here 2) or ``"other"`` (a container, an object,
@@ -237,17 +238,3 @@ class Kinds:
             return SCALAR if reduced_all and is_array(args[0]) else \
                 (ARRAY if is_array(args[0]) else OTHER)
         return rule.kind if rule.kind in (SCALAR, ARRAY) else OTHER
-
-
-def remove_scalar_unbroadcast(func: Function, kinds: Kinds) -> int:
-    """Replace ``unbroadcast(g, x)`` by ``g`` where both are scalars; return how many."""
-    count = 0
-    for op in func.walk():
-        if (op.opcode == "call" and isinstance(op.operands[0], Global)
-                and op.operands[0].obj is runtime.unbroadcast
-                and kinds(op.operands[1]) == SCALAR and kinds(op.operands[2]) == SCALAR):
-            op.opcode = "copy"
-            op.operands = [op.operands[1]]
-            op.attrs = {"redundant": True}  # simplify() removes it
-            count += 1
-    return count

@@ -66,6 +66,7 @@ nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, bui
                   builtins.isinstance, builtins.type, builtins.id, builtins.hash, builtins.str,
                   builtins.repr, builtins.sorted, builtins.any, builtins.all, builtins.divmod,
                   builtins.format, builtins.slice)
+nondifferentiable(builtins.len, kind="scalar")  # a count: a number
 nondifferentiable(builtins.print, pure=False)
 pure(builtins.enumerate, builtins.zip, builtins.reversed, builtins.list, builtins.tuple)
 linear(builtins.sum, builtins.list, builtins.tuple)

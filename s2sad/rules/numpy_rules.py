@@ -273,6 +273,7 @@ nondifferentiable(np.zeros, np.ones, np.zeros_like, np.ones_like, np.empty, np.e
                   method_key("nonzero"), method_key("any"), method_key("all"),
                   attribute_key("shape"), attribute_key("ndim"), attribute_key("size"),
                   attribute_key("dtype"))
+nondifferentiable(np.size, np.ndim, kind="scalar")  # counts: numbers
 
 
 # -- forward mode: what is linear, and the tangents that are neither linear nor elementwise
