@@ -146,9 +146,8 @@ class Kinds:
                 for region in op.regions:
                     self._set(region.args[offset + k if region is body else k], kind)
             if code == "for":
-                counting = self._counts(op.operands[0])
                 for target in body.args[:offset]:
-                    self._set(target, SCALAR if counting else OTHER)
+                    self._set(target, self._element(op.operands[0], offset))
         else:
             for result in op.results:
                 self._set(result, OTHER)
@@ -166,6 +165,16 @@ class Kinds:
         if self._get(shape) == SCALAR:
             return array_kind(1)
         return ARRAY
+
+    def _element(self, iterable: Operand, targets: int) -> str:
+        """The kind of what a ``for`` loop over ``iterable`` binds to its one target: a
+        number for ``range``, a row of an array (one dimension fewer) for an array."""
+        if self._counts(iterable):
+            return SCALAR
+        dims = ndim(self(iterable)) if targets == 1 and is_array(self(iterable)) else None
+        if dims is None or dims == 0:
+            return OTHER
+        return SCALAR if dims == 1 else array_kind(dims - 1)
 
     def _counts(self, iterable: Operand) -> bool:
         """Whether a loop over ``iterable`` counts integers (``range(...)``)."""
