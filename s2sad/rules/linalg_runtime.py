@@ -199,19 +199,24 @@ def eigh_vectors_tangent(d: Any, w: Any, v: Any) -> Any:
 
 
 # -- eig (real eigenvalues) ------------------------------------------------------------
-def _real_eig(w: Any) -> None:
+def _real_eig(w: Any, v: Any) -> Tuple[Any, Any]:
+    """``np.linalg.eig``'s eigenvalues and eigenvectors as real arrays (NumPy 2.5 and later
+    return complex ones even when every eigenvalue is real), or an error if they are not."""
     if np.iscomplexobj(w):
-        raise DifferentiationError("s2sad differentiates np.linalg.eig only for real "
-                                   "matrices whose eigenvalues are all real")
+        if np.any(np.imag(w) != 0):
+            raise DifferentiationError("s2sad differentiates np.linalg.eig only for real "
+                                       "matrices whose eigenvalues are all real")
+        return np.real(w), np.real(v)
+    return w, v
 
 
 def eig_adjoint(g: Any, y: Any) -> Any:
     """The adjoint of ``a`` in ``w, v = np.linalg.eig(a)`` (real distinct eigenvalues,
     eigenvectors of norm 1): V^-T (diag(gw) + F * (V^T gv')) V^T with F_ij = 1/(w_j - w_i)
     and gv' = gv - V diag(V^T gv) (the part that keeps the norms 1)."""
-    w, v = y
-    _real_eig(w)
-    gw, gv = _zero_if_number(g[0], w), _zero_if_number(g[1], v)
+    w, v = _real_eig(y[0], y[1])
+    # (real parts: zero adjoints of NumPy's complex results are complex zeros)
+    gw, gv = np.real(_zero_if_number(g[0], w)), np.real(_zero_if_number(g[1], v))
     gv = gv - v * np.sum(v * gv, axis=-2, keepdims=True)
     inner = np.expand_dims(gw, -1) * np.eye(np.shape(w)[-1]) + \
         inverse_gaps(w) * np.matmul(_t(v), gv)
@@ -221,8 +226,7 @@ def eig_adjoint(g: Any, y: Any) -> Any:
 def eig_tangent(d: Any, y: Any) -> Tuple[Any, Any]:
     """The tangents of ``w, v = np.linalg.eig(a)``: with P = V^-1 d V, diag(P) and
     V (F * P) without its part along each eigenvector (norms stay 1)."""
-    w, v = y
-    _real_eig(w)
+    w, v = _real_eig(y[0], y[1])
     p = np.linalg.solve(v, np.matmul(d, v))
     dv = np.matmul(v, inverse_gaps(w) * p)
     return (np.diagonal(p, axis1=-2, axis2=-1),

@@ -252,11 +252,13 @@ def f_eigh_vectors(m):
 
 def f_eig(a):
     w, v = np.linalg.eig(a)
+    w, v = np.real(w), np.real(v)  # NumPy 2.5 and later return complex arrays
     return np.sum(np.sin(w)) + np.sum(v * v * weights(a.shape[-2:]))
 
 
 def f_eig_vectors_only(a):
     w, v = np.linalg.eig(a)
+    v = np.real(v)
     return np.sum(np.cos(v * v))
 
 
@@ -274,7 +276,7 @@ def test_eigh(f):
 @pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3)], ids=str)
 def test_eig(f, shape):
     a = real_eigenvalues(*shape)
-    assert not np.iscomplexobj(np.linalg.eig(a)[0])
+    assert np.all(np.imag(np.linalg.eig(a)[0]) == 0)
     check(f, [a])
 
 
