@@ -64,11 +64,12 @@ def wrt_indices(func: Function, wrt: Wrt) -> List[int]:
 
 
 def kinds_from_annotations(fn: Callable[..., Any]) -> Dict[str, str]:
-    """Parameter kinds from annotations and defaults, for source shown before any call."""
+    """Parameter kinds from annotations and defaults, for source shown before any call; a
+    parameter with neither is left out (its kind is not known)."""
     kinds = {}
     for name, param in inspect.signature(underlying_function(fn)).parameters.items():
         annotation = param.annotation
-        if isinstance(annotation, type):
+        if isinstance(annotation, type) and annotation is not inspect.Parameter.empty:
             kinds[name] = kind_of_type(annotation)
         elif isinstance(annotation, str) and annotation in ("float", "int"):
             kinds[name] = SCALAR
@@ -76,8 +77,6 @@ def kinds_from_annotations(fn: Callable[..., Any]) -> Dict[str, str]:
             kinds[name] = ARRAY
         elif param.default is not inspect.Parameter.empty:
             kinds[name] = kind_of_type(type(param.default))
-        else:
-            kinds[name] = OTHER
     return kinds
 
 
@@ -91,13 +90,13 @@ def bind_functions(func: Function, functions: Optional[Dict[str, Any]]) -> None:
                 op.operands = [ref if o is param.value else o for o in op.operands]
 
 
-def lowered_for_ad(fn: Callable[..., Any], wrt: Wrt,
-                   functions: Optional[Dict[str, Any]]) -> Tuple[Function, List[int]]:
+def lowered_for_ad(fn: Callable[..., Any], wrt: Wrt, functions: Optional[Dict[str, Any]],
+                   kinds: Dict[str, str]) -> Tuple[Function, List[int]]:
     """``fn`` lowered, its function arguments bound, and made ready for either mode."""
     func = lower(with_source(fn))
     indices = wrt_indices(func, wrt)
     bind_functions(func, functions)
-    prepare_for_ad(func, indices)
+    prepare_for_ad(func, indices, kinds)
     return func, indices
 
 
@@ -105,7 +104,7 @@ def adjoint_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
                optimize: bool = True, functions: Optional[Dict[str, Any]] = None
                ) -> Tuple[Function, List[int]]:
     """The reverse-mode IR of ``fn``: a function returning ``(value, gradient)``."""
-    func, indices = lowered_for_ad(fn, wrt, functions)
+    func, indices = lowered_for_ad(fn, wrt, functions, kinds)
     seed = "seed"
     taken = {p.name for p in func.params}
     while seed in taken:
@@ -121,7 +120,7 @@ def tangent_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
                functions: Optional[Dict[str, Any]] = None) -> Tuple[Function, List[int]]:
     """The forward-mode IR of ``fn``: a function taking tangents ``d<name>`` and returning
     ``(value, tangent)``."""
-    func, indices = lowered_for_ad(fn, wrt, functions)
+    func, indices = lowered_for_ad(fn, wrt, functions, kinds)
     param_kinds = {p.value: kinds.get(p.name, OTHER) for p in func.params}
     forward_mode(func, indices, param_kinds, as_tuple=isinstance(wrt, tuple),
                  keep_value=keep_value)

@@ -33,7 +33,7 @@ at least one of them an array. Its body and the helpers' mix
 * ``np.where(a > b, p, q)`` and ``np.maximum``/``np.minimum``;
 * assignments, augmented assignments (in place on arrays the function created), stores
   ``y[i] = v``, ``W2[i] = row``, ``y[1:] = r``, ``y[i] += v`` into locally created arrays
-  (while they have no other name), ``for i in range(k)`` (``k`` in 0..3) and
+  (through any of their names), ``for i in range(k)`` (``k`` in 0..3) and
   ``for row in W:`` loops, arrays filled element by element or accumulated in loops,
   ``if``/``else`` on a scalar (a reduction, an element) with early ``return`` in a branch;
 * calls ``h0(e1, e2)``, ``h0(e1, b=e2)``, ``h0(e1, e2, s=e3)`` of the helpers (``h1`` may
@@ -50,9 +50,10 @@ Guarantees
   at each call with the bounds of the arguments) wraps an expression in ``np.tanh`` where
   it could exceed ``EXPR_CAP``, and a stored value where it could exceed ``ASSIGN_CAP``.
 * Nothing writes to the arrays passed in: in-place updates only reach arrays the function
-  created (``Program.make`` functions leave their arguments unchanged), and only while
-  they have one name: once an alias or a view of an array is bound to a name, neither is
-  written in place (s2sad does not yet follow writes through aliases; see ``assign``).
+  created (``Program.make`` functions leave their arguments unchanged), through any of
+  their names: ``b = a``, ``b = a[1:]``, ``b = a.T``, a helper's result or a row of a loop
+  ``for row in m`` may be written and the other name read (``ArrayProgram.aliased`` says
+  when a program has such a second name; s2sad then follows the write or refuses it).
 * Every nonsmooth point is known by construction: ``where`` conditions, ``maximum`` and
   ``minimum`` and ``if`` conditions are the only kinks. ``Program.make_instrumented()``
   gives the same function with those decisions recorded (``Kinks``), so a test can tell
@@ -503,6 +504,7 @@ class _Generator:
         self.budget = cfg.max_statements
         self.helpers: List[Helper] = []
         self.counts: Dict[str, int] = {}
+        self.aliased = False  # a local array got a second name (see assign)
 
     def pick(self, options: Sequence[Any]) -> Any:
         return self.draw(st.sampled_from(list(options)))
@@ -720,24 +722,21 @@ class _Generator:
         shape = self.pick(SHAPES)
         value = self.rhs(sc, shape)
         aliases = _aliases(value)
-        # Known bug: s2sad's reverse mode (and its primal, for ``a += v``) does not see a
-        # write through one name in another name of the same array (``b = a`` or
-        # ``b = a[1:]``, then ``a[0] = v`` or ``a += v``, then a read of ``b``; see
-        # test_fuzz.py's xfail tests). So an array with two names is never written in
-        # place: both become foreign, and the alias gets a fresh name (an old name read
-        # earlier in a loop body would be the alias on the next iteration).
-        shared = [n for n in aliases if not sc.vars[n].foreign]
-        for name in shared:
-            sc.vars[name] = _Var(sc.vars[name].shape, True)
+        # An array that may share memory with an argument is foreign: never written in
+        # place. Two names of a local array may both be written and read (s2sad follows
+        # such writes or refuses them; ``aliased`` tells the tests which programs may be
+        # refused).
+        foreign = any(sc.vars[n].foreign for n in aliases)
+        self.aliased |= bool(aliases) and not foreign
         # A local array written in place never becomes foreign: a store into it earlier
-        # in a loop body would write to the other array on the next iteration.
+        # in a loop body would write to an argument on the next iteration.
         reusable = [n for n in sc.names(shape)
-                    if n[1:].isdigit() and (sc.vars[n].foreign or not aliases)]
-        if shared or not reusable or not self.chance(40):
+                    if n[1:].isdigit() and (sc.vars[n].foreign or not foreign)]
+        if not reusable or not self.chance(40):
             target = self.fresh(shape)
         else:
             target = self.pick(reusable)
-        sc.vars[target] = _Var(shape, bool(aliases) or target in reusable
+        sc.vars[target] = _Var(shape, foreign or target in reusable
                                and sc.vars[target].foreign)
         return Stmt("assign", target=target, value=value)
 
@@ -786,8 +785,11 @@ class _Generator:
             var = ("row", "row2", "row3")[min(sc.depth, 2)]
             body_sc = sc.child()
             iterable = self.pick(sc.names(M))
-            body_sc.vars[var] = _Var(V, True)
-            body_sc.vars[iterable] = _Var(M, True)   # ``var`` is a view of it (see assign)
+            # ``var`` is a view of a row: written in place when the matrix is local, which
+            # itself is not written while the loop walks it.
+            body_sc.vars[var] = _Var(V, sc.vars[iterable].foreign)
+            body_sc.vars[iterable] = _Var(M, True)
+            self.aliased |= not sc.vars[iterable].foreign
             body, _ = self.block(body_sc, 1, 3, None)
             return Stmt("forrow", var=var, iterable=iterable, body=body), False
         if kind == "return":
@@ -904,7 +906,7 @@ class _Generator:
         names = [p for p, _ in params]
         return ArrayProgram(_Renderer(False).module(self.helpers, names, body),
                             _Renderer(True).module(self.helpers, names, body),
-                            tuple(params), out)
+                            tuple(params), out, self.aliased)
 
 
 # ---------------------------------------------------------------------------
@@ -950,13 +952,16 @@ class Kinks:
 
 class ArrayProgram(Program):
     """A generated module (``source``, its function ``f``), the instrumented twin,
-    ``f``'s parameters as (name, shape) pairs and the shape of its output."""
+    ``f``'s parameters as (name, shape) pairs, the shape of its output and whether a local
+    array got a second name (``aliased``: a write through one name may be seen through
+    the other)."""
 
     def __init__(self, source: str, instrumented: str, params: Tuple[Tuple[str, Shape], ...],
-                 out: Shape) -> None:
+                 out: Shape, aliased: bool = False) -> None:
         super().__init__(source, "f", params)  # type: ignore[arg-type]
         self.instrumented = instrumented
         self.out = out
+        self.aliased = aliased
 
     def make_instrumented(self) -> Callable[..., Tuple[Any, Kinks]]:
         """A function running the instrumented twin: ``g(*args) -> (value, kinks)``."""

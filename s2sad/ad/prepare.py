@@ -4,8 +4,11 @@ differentiate, gives (in place) a Function the AD transforms handle directly.
 - **Inlining.** Calls to the user's own Python functions that carry a derivative are
   replaced by the callee's body, so they are differentiated with the caller (keyword and
   default arguments bound as Python would). Recursion is reported, not unrolled forever.
+  Branches an inlined call made constant (``if h(x) > 1.0`` with ``h`` returning a
+  literal) are then replaced by the branch taken.
 - **In-place arithmetic** (``x += y``) becomes plain arithmetic: the derivative code never
-  changes an array the user passed in.
+  changes an array the user passed in. Before that, an in-place write another name of the
+  same array would see is refused (``aliasing.py``).
 - **Loops over arrays** (``for x in xs``, ``enumerate``, ``zip``, ``reversed``) whose items
   carry a derivative become loops over indices (``for k in range(len(xs)): x = xs[k]``), so
   an item's adjoint lands in its place of ``xs``.
@@ -20,8 +23,10 @@ from ..errors import DifferentiationError
 from ..frontend import lower
 from ..ir import Builder, Const, Function, Global, Op, Operand, Region, Value
 from ..ir.inline import bind, clone_ops, split_call, substitute
+from ..passes.simplify import simplify
 from ..rules import lookup
 from .activity import Activity
+from .aliasing import check_aliased_writes
 
 MAX_INLINE_ROUNDS = 32
 
@@ -175,9 +180,12 @@ def _match(builder: Builder, pattern, items: List[Operand], targets: List[Value]
     return values
 
 
-def prepare_for_ad(func: Function, wrt: List[int]) -> Function:
-    """All of the above, in order."""
+def prepare_for_ad(func: Function, wrt: List[int], kinds: Dict[str, str]) -> Function:
+    """All of the above, in order, once no in-place write is seen through another name
+    (``kinds``: the parameters' kinds, by name; see aliasing.py)."""
     inline_user_calls(func, wrt)
+    check_aliased_writes(func, wrt, kinds)
+    simplify(func)  # an inlined call may make a condition constant: its if goes
     remove_inplace(func)
     index_loops(func, wrt)
     return func

@@ -32,7 +32,7 @@ from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
 from ..passes.kinds import OTHER, SCALAR, Kinds, is_array
 from ..passes.shapes import remove_redundant_broadcasts
-from ..passes.simplify import eliminate_common_subexpressions, simplify
+from ..passes.simplify import changes_in_place, eliminate_common_subexpressions, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
 from .templates import lowered_template, operand_shape
@@ -346,12 +346,15 @@ class ReverseMode:
 
     def recomputable(self, frame: Frame, value: Value) -> bool:
         """Whether ``value`` is cheaper to compute again in the adjoint iteration than to
-        tape: a negation, or arithmetic with a literal, of this iteration's values."""
+        tape: a negation, or arithmetic with a literal, of this iteration's values (not of
+        one the iteration stores into: the adjoint would read it before the store is
+        undone)."""
         producer = self.defs.get(value)
         if producer is None or len(producer.results) != 1:
             return False
         operands = [o for o in producer.operands if isinstance(o, Value)]
-        if len(operands) != 1 or self.region_of.get(operands[0]) is not frame.region:
+        if len(operands) != 1 or self.region_of.get(operands[0]) is not frame.region \
+                or any(changes_in_place(op) is operands[0] for op in frame.region.walk()):
             return False
         if producer.opcode in ("neg", "pos"):
             return True

@@ -4,7 +4,8 @@ unnecessary).
 
 A kind is ``"scalar"`` (a Python or NumPy number), ``"array"`` (an ndarray; ``"array2"``
 when its number of dimensions is known, here 2) or ``"other"`` (a container, an object,
-or not known). Indexing an ``"array1"`` with an integer gives a ``"scalar"``. Kinds come from the argument types the function is
+or not known). Indexing an ``"array1"`` with an integer gives a ``"scalar"`` (with
+integers, slices and ``None``, the number of dimensions is followed). Kinds come from the argument types the function is
 compiled for; they keep scalar code scalar: ``unbroadcast(g, x)`` on two scalars is ``g``.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ SCALAR, ARRAY, OTHER = "scalar", "array", "other"
 _SCALAR_TYPES = (bool, int, float, complex, np.number, np.bool_)
 
 
+_SAME_KIND_ATTRIBUTES = ("T", "mT", "real", "imag")  # ``x.T`` is an array like ``x``
 _SHAPED = (np.zeros, np.ones, np.empty, np.full)
 _LIKE = (np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy, runtime.zeros_like,
          runtime.owned_copy)
@@ -128,6 +130,9 @@ class Kinds:
             self._set(op.results[0], kinds[0] if code == "copy" else self(Const(op.attrs["value"])))
         elif code in ("call", "method"):
             self._set(op.results[0], self._call_kind(op, kinds))
+        elif code == "getattr" and op.attrs["name"] in _SAME_KIND_ATTRIBUTES:
+            self._set(op.results[0], kinds[0] if kinds[0] == SCALAR or is_array(kinds[0])
+                      else OTHER)
         elif code == "if":
             for k, result in enumerate(op.results):
                 for region in op.regions:
@@ -151,6 +156,29 @@ class Kinds:
         else:
             for result in op.results:
                 self._set(result, OTHER)
+
+    def _reduced(self, op: Op, kind: str) -> str:
+        """The kind of a reduction of an array of ``kind`` along one literal axis (by
+        keyword or second argument), with ``keepdims`` only as a literal; else ARRAY."""
+        kwnames = op.attrs.get("kwnames", ())
+        first = 1 if op.opcode == "call" else 0  # a method's object is its first operand
+        positional = op.operands[first:len(op.operands) - len(kwnames)]
+        keywords = dict(zip(kwnames, op.operands[len(op.operands) - len(kwnames):]))
+        axis = keywords.get("axis", positional[1] if len(positional) == 2 else None)
+        keep = keywords.get("keepdims", Const(False))
+        dims = ndim(kind)
+        if dims is None or not (isinstance(axis, Const) and type(axis.value) is int) \
+                or not isinstance(keep, Const) or set(keywords) - {"axis", "keepdims"}:
+            return ARRAY
+        return kind if keep.value else array_kind(dims - 1)
+
+    def _stacked(self, items: Operand) -> str:
+        """The kind of ``np.array(items)`` for a list or tuple of numbers: a vector."""
+        producer = self.defs.get(items) if isinstance(items, Value) else None
+        if producer is not None and producer.opcode in ("list", "tuple") and \
+                all(self._get(o) == SCALAR for o in producer.operands):
+            return array_kind(1)
+        return OTHER
 
     def _shaped(self, shape: Operand) -> str:
         """The kind of a new array of this shape (``np.zeros(shape)``)."""
@@ -206,19 +234,41 @@ class Kinds:
         return OTHER
 
     def _index(self, kind: str, index: Operand) -> str:
-        """The kind of ``x[index]`` for ``x`` of this kind: fewer dimensions per integer."""
+        """The kind of ``x[index]`` for ``x`` of this kind: an integer takes a dimension
+        away, ``None`` adds one, a slice keeps it."""
         dims = ndim(kind)
         if not is_array(kind) or dims is None:
             return OTHER
-        if isinstance(index, Const):
-            parts = index.value if isinstance(index.value, tuple) else (index.value,)
-            if all(isinstance(p, int) and not isinstance(p, bool) for p in parts) \
-                    and len(parts) <= dims:
-                return array_kind(dims - len(parts))
+        parts = self._index_parts(index)
+        if parts is None or parts.count("int") > dims:
             return ARRAY
-        if self._get(index) == SCALAR and not isinstance(index, Const):
-            return array_kind(dims - 1)
-        return ARRAY
+        return array_kind(dims - parts.count("int") + parts.count("new"))
+
+    def _index_parts(self, index: Operand) -> Optional[list]:
+        """``"int"``, ``"slice"`` or ``"new"`` for each part of an index made of integers,
+        slices and ``None``; None for any other index."""
+        producer = self.defs.get(index) if isinstance(index, Value) else None
+        if producer is not None and producer.opcode == "tuple":
+            items = list(producer.operands)
+        elif isinstance(index, Const) and isinstance(index.value, tuple):
+            items = [Const(v) for v in index.value]
+        else:
+            items = [index]
+        parts = []
+        for item in items:
+            producer = self.defs.get(item) if isinstance(item, Value) else None
+            if isinstance(item, Const) and item.value is None:
+                parts.append("new")
+            elif isinstance(item, Const) and isinstance(item.value, int) \
+                    and not isinstance(item.value, bool):
+                parts.append("int")
+            elif producer is not None and producer.opcode == "slice":
+                parts.append("slice")
+            elif isinstance(item, Value) and self._get(item) == SCALAR:
+                parts.append("int")
+            else:
+                return None
+        return parts
 
     def _call_kind(self, op: Op, kinds) -> str:
         if op.opcode == "call":
@@ -232,9 +282,20 @@ class Kinds:
                     return args[0] if is_array(args[0]) else OTHER
             if isinstance(callee, Global) and callee.obj is runtime.unbroadcast:
                 return args[1]  # the shape of its second argument
+            if isinstance(callee, Global) and callee.obj is np.array and len(args) == 1:
+                return self._stacked(op.operands[1])
+            if isinstance(callee, Global) and callee.obj is np.where and len(args) == 3:
+                kind = self._broadcast(args[1:])  # an array, even of numbers
+                return f"{ARRAY}0" if kind == SCALAR else kind
+            if isinstance(callee, Global) and callee.obj is np.transpose and len(args) == 1:
+                return args[0] if is_array(args[0]) else OTHER
         else:
             rule = lookup(method_key(op.attrs["name"]))
             args = kinds
+            if op.attrs["name"] == "reshape" and is_array(kinds[0]) and len(kinds) > 1 \
+                    and not op.attrs.get("kwnames"):
+                return self._shaped(op.operands[1]) if len(kinds) == 2 else \
+                    array_kind(len(kinds) - 1)
         if rule is None or rule.kind is None or not args:
             return OTHER
         if rule.kind == "same":
@@ -244,6 +305,7 @@ class Kinds:
         if rule.kind == "reduce":  # np.sum(x) is a number; np.sum(x, axis=0) an array
             axis = op.attrs.get("kwnames", ())
             reduced_all = "axis" not in axis and len(args) < 2 and "keepdims" not in axis
-            return SCALAR if reduced_all and is_array(args[0]) else \
-                (ARRAY if is_array(args[0]) else OTHER)
+            if reduced_all and is_array(args[0]):
+                return SCALAR
+            return self._reduced(op, args[0]) if is_array(args[0]) else OTHER
         return rule.kind if rule.kind in (SCALAR, ARRAY) else OTHER

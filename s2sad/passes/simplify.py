@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Set
 
+import numpy as np
+
 from ..ir import Const, Function, Global, Op, Operand, Region, Value
 from ..ir.nodes import BINARY, COMPARE, UNARY
 from ..rules import is_pure_call, lookup, method_key
@@ -35,26 +37,60 @@ def _identity(op: Op) -> Operand:
 
 _MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort",
                      "reverse", "update", "setdefault", "popitem", "add", "discard", "fill",
-                     "resize"}
+                     "resize", "partition", "put", "itemset", "shuffle"}
+# NumPy functions that write into their first argument (``np.copyto(dst, src)``).
+_MUTATING_FUNCTIONS = (np.copyto, np.put, np.place, np.putmask, np.fill_diagonal,
+                       np.put_along_axis, runtime.add_at)
 
 
-def _changes_in_place(op: Op) -> Optional[Operand]:
-    """The operand ``op`` changes in place, if any."""
+def _writes_first_argument(fn: object) -> bool:
+    """Whether calling ``fn`` writes into its first argument: the functions above,
+    ``ufunc.at`` (``np.add.at(x, i, v)``) and ``np.random.shuffle``."""
+    if any(fn is f for f in _MUTATING_FUNCTIONS):
+        return True
+    owner, name = getattr(fn, "__self__", None), getattr(fn, "__name__", None)
+    return (isinstance(owner, np.ufunc) and name == "at") or \
+        (isinstance(owner, (np.random.RandomState, np.random.Generator)) and name == "shuffle")
+
+
+def _out_argument(op: Op) -> Optional[Operand]:
+    """The array a call or method writes its result into: ``out=``, or a ufunc's outputs
+    given by position (``np.add(a, b, a)``)."""
+    kwnames = op.attrs.get("kwnames", ())
+    if "out" in kwnames:
+        return op.operands[len(op.operands) - len(kwnames) + kwnames.index("out")]
+    callee = op.operands[0]
+    if op.opcode == "call" and isinstance(callee, Global) and isinstance(callee.obj, np.ufunc):
+        positional = len(op.operands) - 1 - len(kwnames)
+        if positional > callee.obj.nin:
+            return op.operands[1 + callee.obj.nin]
+    return None
+
+
+def changes_in_place(op: Op) -> Optional[Operand]:
+    """The operand ``op`` changes in place, if any: stores, in-place arithmetic, mutating
+    methods, ``out=`` and the NumPy functions that write into an argument."""
     if op.opcode in ("setitem", "setattr", "append", "pop") or op.attrs.get("inplace"):
         return op.operands[0]
-    if op.opcode == "method" and op.attrs["name"] in _MUTATING_METHODS:
-        return op.operands[0]
-    if op.opcode == "call" and isinstance(op.operands[0], Global) \
-            and op.operands[0].obj is runtime.add_at:
+    if op.opcode not in ("call", "method"):
+        return None
+    out = _out_argument(op)
+    if out is not None:
+        return out
+    if op.opcode == "method":
+        return op.operands[0] if op.attrs["name"] in _MUTATING_METHODS else None
+    callee = op.operands[0]
+    if isinstance(callee, Global) and len(op.operands) > 1 \
+            and _writes_first_argument(callee.obj):
         return op.operands[1]
     return None
 
 
-def _flows(op: Op) -> List[tuple]:
+def flows(op: Op) -> List[tuple]:
     """(source, destination) pairs: ``destination`` may be the very object ``source`` is."""
     code = op.opcode
     pairs = []
-    changed = _changes_in_place(op)
+    changed = changes_in_place(op)
     if code == "copy" or (changed is not None and op.results and code != "method"):
         pairs.append((op.operands[0] if code == "copy" else changed, op.results[0]))
     elif code == "if":
@@ -78,10 +114,10 @@ def mutated_values(func: Function) -> Set[Value]:
     found: Set[Value] = set()
     pairs = []
     for op in func.walk():
-        changed_operand = _changes_in_place(op)
+        changed_operand = changes_in_place(op)
         if isinstance(changed_operand, Value):
             found.add(changed_operand)
-        pairs += [(s, d) for s, d in _flows(op) if isinstance(s, Value)]
+        pairs += [(s, d) for s, d in flows(op) if isinstance(s, Value)]
     changed = True
     while changed:
         changed = False
