@@ -103,10 +103,8 @@ class Derivative:
         fn = self.compiled.get(key)
         if fn is None or not still_hold(fn.depends_on):  # new types, or names rebound
             target = _as_function(self.f, args, kwargs)
-            kinds = pipeline.kinds_of_call(target, args, kwargs)
-            functions = pipeline.functions_of_call(target, args, kwargs)
-            fn = pipeline.compile_derivative(self.mode, target, self.wrt, kinds, self.optimize,
-                                             functions)
+            fn = pipeline.compile_for_call(self.mode, target, self.wrt, args, kwargs,
+                                           self.optimize)
             self.compiled[key] = fn
             self._latest = fn
         if key is arg_types and plain and not kwargs:
@@ -510,7 +508,6 @@ def source(f: Callable[..., Any], mode: str = "reverse", wrt: pipeline.Wrt = 0,
     if mode not in ("reverse", "forward"):
         raise DifferentiationError(f"unknown mode {mode!r}: use 'reverse' or 'forward'")
     if example is not None:
-        kinds = pipeline.kinds_of_call(f, example, {})
-        return pipeline.compile_derivative(mode, f, wrt, kinds, optimize).source
+        return pipeline.compile_for_call(mode, f, wrt, example, {}, optimize).source
     kind = Grad if mode == "reverse" else Jvp
     return _cached(kind, f, wrt, optimize).source  # what it last compiled, if anything

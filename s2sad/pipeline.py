@@ -22,6 +22,7 @@ from .frontend import bindings, lower
 from .frontend.primitive import with_source
 from .frontend.source import underlying_function
 from .ir import Function, Global, verify
+from .ir.inline import substitute
 from .ir.nodes import VAR_KEYWORD, VAR_POSITIONAL
 from .passes.kinds import ARRAY, OTHER, SCALAR, kind_of_type, kind_of_value
 
@@ -81,13 +82,13 @@ def kinds_from_annotations(fn: Callable[..., Any]) -> Dict[str, str]:
 
 
 def bind_functions(func: Function, functions: Optional[Dict[str, Any]]) -> None:
-    """Parameters given a function (see ``functions_of_call``) become that function where
+    """Parameters given a function (see ``compile_for_call``) become that function where
     they are used, so calls to them are inlined or take its rule as a global's would."""
-    for param in func.params:
-        if functions and param.name in functions:
-            ref = Global((param.name,), functions[param.name], "closure")
-            for op in func.walk():
-                op.operands = [ref if o is param.value else o for o in op.operands]
+    refs = {param.value: Global((param.name,), functions[param.name], "closure")
+            for param in func.params if functions and param.name in functions}
+    if refs:
+        for op in func.walk():
+            op.operands = [substitute(o, refs) for o in op.operands]
 
 
 def lowered_for_ad(fn: Callable[..., Any], wrt: Wrt, functions: Optional[Dict[str, Any]],
@@ -133,7 +134,7 @@ def compile_derivative(mode: str, fn: Callable[..., Any], wrt: Wrt, kinds: Dict[
                        ) -> Callable[..., Any]:
     """The ``mode`` derivative of ``fn`` as a live function with ``.source``: "reverse"
     returns (value, gradient), "forward" (value, tangent), "tangent" the tangent alone;
-    ``functions``: the function arguments it is compiled for (``functions_of_call``)."""
+    ``functions``: the function arguments it is compiled for (see ``compile_for_call``)."""
     with bindings.recording() as depends_on:
         if mode == "reverse":
             func, _ = adjoint_ir(fn, wrt, kinds, optimize, functions)
@@ -179,9 +180,12 @@ def kinds_of_call(fn: Callable[..., Any], args: Sequence[Any],
     return {name: kind_of_value(value) for name, value in arguments.items()}
 
 
-def functions_of_call(fn: Callable[..., Any], args: Sequence[Any],
-                      kwargs: Dict[str, Any]) -> Dict[str, Any]:
-    """The call's arguments (defaults included) that are functions, by parameter name."""
+def compile_for_call(mode: str, fn: Callable[..., Any], wrt: Wrt, args: Sequence[Any],
+                     kwargs: Dict[str, Any], optimize: bool = True) -> Callable[..., Any]:
+    """``compile_derivative`` specialized to a call with these arguments: their kinds, and
+    the functions among them (defaults included)."""
     arguments = _bound_arguments(fn, args, kwargs) or {}
-    return {name: value for name, value in arguments.items()
-            if isinstance(value, FUNCTION_TYPES)}
+    kinds = {name: kind_of_value(value) for name, value in arguments.items()}
+    functions = {name: value for name, value in arguments.items()
+                 if isinstance(value, FUNCTION_TYPES)}
+    return compile_derivative(mode, fn, wrt, kinds, optimize, functions)

@@ -18,7 +18,7 @@ import inspect
 from typing import Any, Dict, List, Optional
 
 from ..ir import Builder, Const, Function, Global, Op, Operand, Param, Region, Value
-from ..ir.inline import bind, inline, split_call
+from ..ir.inline import bind, inline, split_call, substitute
 from ..ir.nodes import KEYWORD_ONLY
 from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
@@ -377,7 +377,7 @@ def own_changed_parameters(func: Function) -> None:
     if not copies:
         return
     for op in func.walk():
-        op.operands = [mapping.get(o, o) if isinstance(o, Value) else o for o in op.operands]
+        op.operands = [substitute(o, mapping) for o in op.operands]
     func.body.ops[:0] = copies
 
 

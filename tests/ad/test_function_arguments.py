@@ -81,3 +81,10 @@ def test_higher_order_through_a_function_argument():
     g = s2sad.grad(applies_twice, wrt=1)
     expected = (g(np.tanh, Z + eps) - g(np.tanh, Z - eps)) / (2 * eps)
     np.testing.assert_allclose(product, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_source_for_an_example_with_a_function_argument():
+    text = s2sad.source(weighted, wrt=1, example=(relu, Z))
+    code = [line for line in text.splitlines() if not line.strip().startswith("#")]
+    assert any("np.maximum(z, 0.0)" in line for line in code)  # relu, inlined
+    assert not any("activation(" in line for line in code)
