@@ -18,13 +18,13 @@ import inspect
 from typing import Any, Dict, List, Optional
 
 from ..ir import Builder, Const, Function, Global, Op, Operand, Param, Region, Value
-from ..ir.inline import bind, inline, split_call, substitute
+from ..ir.inline import bind, inline, split_call
 from ..ir.nodes import KEYWORD_ONLY
 from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
 from ..passes.kinds import SCALAR, Kinds, is_array
 from ..passes.shapes import remove_redundant_broadcasts
-from ..passes.simplify import eliminate_common_subexpressions, mutated_values, simplify
+from ..passes.simplify import eliminate_common_subexpressions, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
 from .reverse import define_everywhere, helper, no_rule_error, zero_like
@@ -108,17 +108,17 @@ class ForwardMode:
         params = {p.value: self.kind(p.value) for p in func.params}
         params.update({v: self.kind(p.value) for p, v in
                        zip([func.params[i] for i in self.wrt], func.body.args[-len(self.wrt):])})
-        simplify(func)
+        simplify(func, Kinds(func, params, dict(self.kinds.kinds)))
         shaped_like = {t: v for v, t in self.tan.items() if isinstance(t, Value)}
-        remove_redundant_broadcasts(func, Kinds(func, params, dict(self.kinds.kinds)),
-                                    shaped_like)
+        kinds = Kinds(func, params, dict(self.kinds.kinds))
+        remove_redundant_broadcasts(func, kinds, shaped_like)
         # Whether every value carrying a tangent is a number: then each tangent op is
         # elementwise, and tangents may be arrays of directions (jacfwd's vector mode).
         func.scalar_only = all(self.kind(v) == SCALAR or v in self.containers
                                for v in self.tan)
-        simplify(func)
-        eliminate_common_subexpressions(func)
-        eliminate_dead_code(func)
+        simplify(func, kinds)
+        eliminate_common_subexpressions(func, kinds)
+        eliminate_dead_code(func, kinds)
         where = f"{shown_path(func.loc.filename)}:{func.loc.line}"
         func.header = [f"Forward mode of {func.qualname} ({where}).",
                        f"Takes the tangent {', '.join(names)} of "
@@ -358,27 +358,7 @@ def forward_mode(func: Function, wrt: List[int], param_kinds: Dict[Value, str],
                  as_tuple: bool = False, keep_value: bool = True) -> Function:
     """Turn ``func`` into its tangent program in place (see the module docstring); with
     ``keep_value=False`` it returns the tangent alone and computes only what that needs."""
-    own_changed_parameters(func)
     return ForwardMode(func, wrt, param_kinds, as_tuple, keep_value).run()
-
-
-def own_changed_parameters(func: Function) -> None:
-    """Parameters whose object the function changes in place (``x[0] = v``) are copied on
-    entry (``snapshot``), so the caller's arrays come back unchanged; reverse mode
-    restores them in its adjoint sweep instead."""
-    changed = mutated_values(func)
-    mapping: Dict[Value, Value] = {}
-    copies = []
-    for param in func.params:
-        if param.value in changed:
-            mapping[param.value] = Value(param.name)
-            copies.append(Op("call", [helper("snapshot"), param.value],
-                             [mapping[param.value]], {"kwnames": ()}, (), func.loc))
-    if not copies:
-        return
-    for op in func.walk():
-        op.operands = [substitute(o, mapping) for o in op.operands]
-    func.body.ops[:0] = copies
 
 
 __all__ = ["forward_mode"]

@@ -23,7 +23,10 @@ from ..errors import DifferentiationError
 from ..frontend import lower
 from ..ir import Builder, Const, Function, Global, Op, Operand, Region, Value
 from ..ir.inline import bind, clone_ops, split_call, substitute
+from ..passes.effects import Effects
+from ..passes.kinds import OTHER, Kinds
 from ..passes.simplify import simplify
+from .. import runtime
 from ..rules import lookup
 from .activity import Activity
 from .aliasing import check_aliased_writes
@@ -180,12 +183,35 @@ def _match(builder: Builder, pattern, items: List[Operand], targets: List[Value]
     return values
 
 
+def own_changed_parameters(func: Function, kinds: Kinds) -> None:
+    """Parameters whose objects the function changes in place (``x[0] = v``, through any
+    name, or an array a parameter's list holds) are copied on entry (``snapshot``): the
+    derivative never writes into memory the caller owns, so the caller's arrays stay as
+    they were, even while another thread reads them."""
+    effects = Effects(func, kinds)
+    mapping: Dict[Value, Value] = {}
+    copies = []
+    for param in func.params:
+        if effects.written(param.value, contents=True):
+            mapping[param.value] = Value(param.name)
+            copies.append(Op("call", [Global(("snapshot",), runtime.snapshot, "global"),
+                                      param.value],
+                             [mapping[param.value]], {"kwnames": ()}, (), func.loc))
+    if not copies:
+        return
+    for op in func.walk():
+        op.operands = [substitute(o, mapping) for o in op.operands]
+    func.body.ops[:0] = copies
+
+
 def prepare_for_ad(func: Function, wrt: List[int], kinds: Dict[str, str]) -> Function:
     """All of the above, in order, once no in-place write is seen through another name
     (``kinds``: the parameters' kinds, by name; see aliasing.py)."""
     inline_user_calls(func, wrt)
     check_aliased_writes(func, wrt, kinds)
-    simplify(func)  # an inlined call may make a condition constant: its if goes
+    value_kinds = Kinds(func, {p.value: kinds.get(p.name, OTHER) for p in func.params})
+    simplify(func, value_kinds)  # an inlined call may make a condition constant: its if goes
     remove_inplace(func)
+    own_changed_parameters(func, value_kinds)
     index_loops(func, wrt)
     return func

@@ -32,7 +32,8 @@ from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
 from ..passes.kinds import OTHER, SCALAR, Kinds, is_array
 from ..passes.shapes import remove_redundant_broadcasts
-from ..passes.simplify import changes_in_place, eliminate_common_subexpressions, simplify
+from ..passes.effects import Effects
+from ..passes.simplify import eliminate_common_subexpressions, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
 from .templates import lowered_template, operand_shape
@@ -269,14 +270,15 @@ class ReverseMode:
         """Drop helpers scalar code does not need, then everything left unused."""
         params = {p.value: self.kind(p.value) for p in self.func.params}
         params[seed] = self.kind(result)
-        simplify(self.func)
         known = dict(self.kinds.kinds)
         known.update(self.adjoint_kinds)
+        simplify(self.func, Kinds(self.func, params, known))
         shaped_like = {a: v for a, v in self.adjoint_of.items() if a is not seed}  # a seed
-        remove_redundant_broadcasts(self.func, Kinds(self.func, params, known), shaped_like)
-        simplify(self.func)
-        eliminate_common_subexpressions(self.func)
-        eliminate_dead_code(self.func)
+        self.final_kinds = Kinds(self.func, params, known)
+        remove_redundant_broadcasts(self.func, self.final_kinds, shaped_like)
+        simplify(self.func, self.final_kinds)
+        eliminate_common_subexpressions(self.func, self.final_kinds)
+        eliminate_dead_code(self.func, self.final_kinds)
 
     def transport_residuals(self, adjoint_ops: List[Op]) -> None:
         """Make every primal value the adjoint sweep reads available where it reads it."""
@@ -293,6 +295,7 @@ class ReverseMode:
 
         record(self.func.body)
         self.region_of = region_of
+        self.effects = Effects(self.func, self.final_kinds)
         frame_of = {id(f.region): f for f in self.frames.values() if f.kind != "top"}
 
         def resolve(operand: Operand) -> Operand:
@@ -347,14 +350,14 @@ class ReverseMode:
     def recomputable(self, frame: Frame, value: Value) -> bool:
         """Whether ``value`` is cheaper to compute again in the adjoint iteration than to
         tape: a negation, or arithmetic with a literal, of this iteration's values (not of
-        one the iteration stores into: the adjoint would read it before the store is
-        undone)."""
+        one that may be changed in place, :mod:`s2sad.passes.effects`: the adjoint would
+        read it before the store is undone)."""
         producer = self.defs.get(value)
         if producer is None or len(producer.results) != 1:
             return False
         operands = [o for o in producer.operands if isinstance(o, Value)]
         if len(operands) != 1 or self.region_of.get(operands[0]) is not frame.region \
-                or any(changes_in_place(op) is operands[0] for op in frame.region.walk()):
+                or self.effects.written(operands[0], contents=True):
             return False
         if producer.opcode in ("neg", "pos"):
             return True

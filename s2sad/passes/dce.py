@@ -7,20 +7,11 @@ through a loop's carried values is found dead.
 """
 from __future__ import annotations
 
-from typing import List, Set
+from typing import List, Optional, Set
 
-from ..ir import Function, Global, Op, Region, Value
-from ..rules import is_pure_call, lookup, method_key
-from ..ir.nodes import has_effects
-
-
-def _effects(op: Op) -> bool:
-    """Whether the op may change state; calls to functions known to be pure do not."""
-    if op.opcode == "call" and isinstance(op.operands[0], Global):
-        return not is_pure_call(op.operands[0].obj)
-    if op.opcode == "method" and lookup(method_key(op.attrs["name"])) is not None:
-        return not lookup(method_key(op.attrs["name"])).pure
-    return has_effects(op)
+from ..ir import Function, Op, Region, Value
+from .effects import Effects
+from .kinds import Kinds
 
 
 def _carried_args(op: Op, k: int) -> List[Value]:
@@ -35,7 +26,8 @@ def _body(op: Op) -> Region:
 
 
 class _Liveness:
-    def __init__(self) -> None:
+    def __init__(self, effects: Effects) -> None:
+        self.effects = effects
         self.values: Set[Value] = set()
         self.ops: Set[int] = set()
         self.changed = False
@@ -67,12 +59,13 @@ class _Liveness:
             self.mark(op.operands)
             return True
         if not op.regions:
-            if _effects(op) or any(r in self.values for r in op.results):
+            if self.effects.has_effect(op) or any(r in self.values for r in op.results):
                 self.mark_op(op)
                 self.mark(op.operands)
             return id(op) in self.ops
         inner_live = [self.region(r) for r in op.regions]
-        if any(inner_live) or any(r in self.values for r in op.results):
+        if any(inner_live) or any(r in self.values for r in op.results) \
+                or self.effects.has_effect(op):
             self.mark_op(op)
         if id(op) not in self.ops:
             return False
@@ -133,9 +126,11 @@ def _prune_results(op: Op, live: _Liveness) -> None:
     op.results = [op.results[k] for k in keep]
 
 
-def eliminate_dead_code(func: Function) -> Function:
-    """Remove dead ops and dead results from ``func`` in place; return it."""
-    live = _Liveness()
+def eliminate_dead_code(func: Function, kinds: Optional[Kinds] = None) -> Function:
+    """Remove dead ops and dead results from ``func`` in place; return it. What has an
+    effect (:meth:`Effects.has_effect`) stays; ``kinds``: of ``func``'s values, where
+    known."""
+    live = _Liveness(Effects(func, kinds))
     live.changed = True
     while live.changed:
         live.changed = False

@@ -151,8 +151,8 @@ class Kinds:
                 for region in op.regions:
                     self._set(region.args[offset + k if region is body else k], kind)
             if code == "for":
-                for target in body.args[:offset]:
-                    self._set(target, self._element(op.operands[0], offset))
+                for target, kind in zip(body.args[:offset], self._targets(op)):
+                    self._set(target, kind)
         else:
             for result in op.results:
                 self._set(result, OTHER)
@@ -194,15 +194,47 @@ class Kinds:
             return array_kind(1)
         return ARRAY
 
-    def _element(self, iterable: Operand, targets: int) -> str:
-        """The kind of what a ``for`` loop over ``iterable`` binds to its one target: a
-        number for ``range``, a row of an array (one dimension fewer) for an array."""
+    def _targets(self, op: Op) -> list:
+        """The kinds of what a ``for`` loop binds to its targets: numbers for ``range``
+        and for ``enumerate``'s counter, rows of an array (one dimension fewer) for an
+        array, matched through ``enumerate``, ``zip``, ``reversed`` and unpacking
+        (``for i, (a, b) in enumerate(zip(xs, ys))``)."""
+        kinds = [OTHER] * op.attrs["ntargets"]
+
+        def bind(pattern, item) -> None:
+            if isinstance(pattern, int):
+                kinds[pattern] = item if isinstance(item, str) else OTHER
+            elif isinstance(item, list) and len(item) == len(pattern):
+                for part, kind in zip(pattern, item):
+                    bind(part, kind)
+            else:
+                dims = ndim(item) if isinstance(item, str) and is_array(item) else None
+                for part in pattern:  # unpacking an array gives its rows
+                    bind(part, OTHER if not dims else array_kind(dims - 1))
+
+        bind(op.attrs.get("target", 0), self._item(op.operands[0]))
+        return kinds
+
+    def _item(self, iterable: Operand):
+        """The kind of one item of ``iterable`` (a number of ``range``, a row of an
+        array), or for ``enumerate`` and ``zip`` the list of its parts' kinds."""
+        producer = self.defs.get(iterable) if isinstance(iterable, Value) else None
+        if producer is not None and producer.opcode == "call" \
+                and not producer.attrs.get("kwnames") \
+                and isinstance(producer.operands[0], Global):
+            fn, sequences = producer.operands[0].obj, producer.operands[1:]
+            if fn is enumerate and len(sequences) == 1:
+                return [SCALAR, self._item(sequences[0])]
+            if fn is zip:
+                return [self._item(s) for s in sequences]
+            if fn is reversed and len(sequences) == 1:
+                return self._item(sequences[0])
         if self._counts(iterable):
             return SCALAR
-        dims = ndim(self(iterable)) if targets == 1 and is_array(self(iterable)) else None
+        dims = ndim(self(iterable)) if is_array(self(iterable)) else None
         if dims is None or dims == 0:
             return OTHER
-        return SCALAR if dims == 1 else array_kind(dims - 1)
+        return array_kind(dims - 1)
 
     def _counts(self, iterable: Operand) -> bool:
         """Whether a loop over ``iterable`` counts integers (``range(...)``)."""
