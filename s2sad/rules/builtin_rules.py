@@ -10,7 +10,9 @@ from .registry import linear, nondifferentiable, pure, reverse
 
 @reverse(builtins.abs, kind="same", scalar=True)
 def abs_scalar(g, y, x):
-    return g * ((x > 0) - (x < 0))  # abs'(0) = 0
+    # abs'(0) = 0; float() of each comparison: NumPy scalars compare to np.bool_, which
+    # does not subtract
+    return g * (float(x > 0) - float(x < 0))
 
 
 @reverse(builtins.abs, kind="same")

@@ -89,12 +89,12 @@ def erfc(g, y, x):
 
 @reverse(math.fabs, kind="scalar")
 def fabs(g, y, x):
-    return g * ((x > 0) - (x < 0))
+    return g * (float(x > 0) - float(x < 0))  # fabs'(0) = 0 (x may be a NumPy scalar)
 
 
 @reverse(math.copysign, kind="scalar")
 def copysign(g, y, x, s):
-    return g * ((y > 0) - (y < 0)) * ((x > 0) - (x < 0)), None
+    return g * (float(y > 0) - float(y < 0)) * (float(x > 0) - float(x < 0)), None
 
 
 @reverse(math.degrees, kind="scalar")
