@@ -16,6 +16,7 @@ differentiated again.
 - ``broadcast_like(d, y)``: a tangent broadcast to the shape of its value.
 - ``collapse``, ``sum_entries``: the adjoints of ``expand`` and ``sum_adjoint``.
 - ``concat(a, b)``: two lists joined; ``like_dtype(g, x)``: a gradient in x's dtype.
+- ``divide_or_zero(a, b)``: ``a / b``, 0 where ``b`` is 0 (derivatives at kinks).
 - the adjoints of reductions and shape operations the NumPy rules use (``expand``...).
 """
 from __future__ import annotations
@@ -152,12 +153,30 @@ def reduced_extreme_adjoint(g: Any, x: Any, y: Any, axis: Any = None,
     return expand(g, x, axis, keepdims) * hits / count
 
 
+def divide_or_zero(a: Any, b: Any) -> Any:
+    """``a / b``, and 0 where ``b`` is 0. Derivatives whose formula divides by a value
+    that is 0 at a kink (``np.std`` of a constant, ``np.hypot(0, 0)``) use it: they take
+    the subgradient 0 there, and a zero adjoint stays 0 instead of becoming NaN."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        zero = np.equal(b, 0)
+        if not zero.any():
+            return a / b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(zero, 0.0, a / b)
+    if b == 0:
+        return type(a / (b + 1.0))(0.0)  # a zero of the type a / b has
+    return a / b
+
+
 def moment_adjoint(g: Any, x: Any, axis: Any = None, ddof: int = 0,
                    keepdims: bool = False) -> Any:
-    """The adjoint of ``x`` in ``np.var(x, axis, ddof=ddof)``."""
+    """The adjoint of ``x`` in ``np.var(x, axis, ddof=ddof)``. The centered values are
+    centered again, which removes the rounding error of the mean: a constant ``x`` gives
+    exactly 0 (the mean of ``[0.7, 0.7, 0.7]`` is not 0.7 in floating point)."""
     n = np.size(x) if axis is None else np.prod([np.shape(x)[a] for a in
                                                  ((axis,) if isinstance(axis, int) else axis)])
     centered = x - np.mean(x, axis=axis, keepdims=True)
+    centered = centered - np.mean(centered, axis=axis, keepdims=True)
     return expand(g, x, axis, keepdims) * 2.0 * centered / (n - ddof)
 
 

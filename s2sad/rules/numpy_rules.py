@@ -2,8 +2,8 @@
 constructors, and the same operations as array methods (``x.sum()``, ``x.T``)."""
 import numpy as np
 
-from ..runtime import (clip_adjoint, expand, matmul_left, matmul_right, moment_adjoint,
-                       reduced_extreme_adjoint, reshape_like, split_adjoint,
+from ..runtime import (clip_adjoint, divide_or_zero, expand, matmul_left, matmul_right,
+                       moment_adjoint, reduced_extreme_adjoint, reshape_like, split_adjoint,
                        transpose_adjoint, unbroadcast, unstack_adjoint, unstack_like)
 from .registry import attribute_key, linear, method_key, nondifferentiable, reverse, tangent
 
@@ -151,9 +151,10 @@ def var(g, y, a, axis=None, ddof=0, keepdims=False):
     return moment_adjoint(g, a, axis, ddof, keepdims)
 
 
+# std is at a kink where it is 0 (a constant, or one entry): the subgradient 0 there
 @reverse(np.std, method_key("std"), kind="reduce")
 def std(g, y, a, axis=None, ddof=0, keepdims=False):
-    return moment_adjoint(g / (2.0 * y), a, axis, ddof, keepdims)
+    return moment_adjoint(divide_or_zero(g, 2.0 * y), a, axis, ddof, keepdims)
 
 
 # -- products
@@ -302,5 +303,5 @@ def var_tangent(d, y, a, axis=None, ddof=0, keepdims=False):
 
 @tangent(np.std, method_key("std"))
 def std_tangent(d, y, a, axis=None, ddof=0, keepdims=False):
-    return np.sum(moment_adjoint(1.0, a, axis, ddof, True) * d, axis=axis,
-                  keepdims=keepdims) / (2.0 * y)
+    return divide_or_zero(np.sum(moment_adjoint(1.0, a, axis, ddof, True) * d, axis=axis,
+                                 keepdims=keepdims), 2.0 * y)

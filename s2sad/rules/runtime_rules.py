@@ -4,7 +4,8 @@ reverse over reverse (``grad(grad(f))``)."""
 import numpy as np
 
 from .. import runtime
-from ..runtime import broadcast_like, collapse, reshape_like, save, sum_entries, unbroadcast
+from ..runtime import (broadcast_like, collapse, divide_or_zero, reshape_like, save,
+                       sum_entries, unbroadcast)
 from .registry import linear, nondifferentiable, reverse, tangent
 
 nondifferentiable(runtime.zeros_like)
@@ -119,3 +120,22 @@ def concat_second_tangent(d, y, a, c):
 @reverse(runtime.like_dtype)
 def like_dtype_(b, y, g, x):
     return b, None
+
+
+# divide_or_zero(a, b) = a / b (0 where b is 0): the quotient rule, 0 where b is 0 again
+@reverse(runtime.divide_or_zero, kind="same", scalar=True)
+def divide_or_zero_scalar(g, y, a, b):
+    return divide_or_zero(g, b), -divide_or_zero(g * y, b)
+
+
+@reverse(runtime.divide_or_zero, kind="same")
+def divide_or_zero_(g, y, a, b):
+    return unbroadcast(divide_or_zero(g, b), a), unbroadcast(-divide_or_zero(g * y, b), b)
+
+
+@reverse(runtime.moment_adjoint)
+def moment_adjoint_(b, y, g, x, axis=None, ddof=0, keepdims=False):
+    # bilinear, 2 expand(g) C(x) / (n - ddof) with C the centering, a symmetric projection
+    return (collapse(runtime.moment_adjoint(1.0, x, axis, ddof, True) * b, g, axis, keepdims),
+            runtime.moment_adjoint(1.0, runtime.expand(g, x, axis, keepdims) * b, axis, ddof,
+                                   True))

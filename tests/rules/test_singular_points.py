@@ -4,6 +4,10 @@ mode and at second order, and a zero adjoint never turns into NaN.
 
 - the builtin ``abs``, ``math.fabs`` and ``math.copysign`` of NumPy scalars (np.float64,
   np.float32, 0-d arrays) as of Python floats, with abs'(0) = 0;
+- ``np.std`` (and ``np.var``) of a constant or of one entry, along axes too: 0, where the
+  formula divides by std = 0, and also where rounding in the mean leaves np.std a tiny
+  nonzero; a std value overwritten later gets a zero adjoint, which stays 0; their second
+  derivatives in both compositions;
 
 Elsewhere the values are checked against hand-derived ones, central finite differences and,
 where it is installed, autograd.
@@ -17,6 +21,7 @@ import numpy as np
 import pytest
 
 import s2sad
+from ..numeric import numeric_gradient
 
 RTOL, ATOL = 1e-6, 1e-8
 
@@ -108,3 +113,141 @@ def test_abs_of_a_numpy_sum_agrees_with_autograd():
     anp = pytest.importorskip("autograd.numpy")
     for a, _ in SUMS:
         close(s2sad.grad(abs_of_sum)(a), autograd.grad(lambda a: abs(anp.sum(a)))(a))
+
+
+# -- np.std and np.var ---------------------------------------------------------------------
+def std(v):
+    return np.std(v)
+
+
+def var(v):
+    return np.var(v)
+
+
+def std_method(v):
+    return v.std() * 2.0
+
+
+def std_ddof(v):
+    return np.std(v, ddof=1)
+
+
+def std_rows(m):
+    return np.sum(np.std(m, axis=1) * np.array([1.0, 2.0, 3.0]))
+
+
+def std_columns_kept(m):
+    return np.sum(np.std(m, axis=0, keepdims=True, ddof=1) * np.array([[1.0, 2.0]]))
+
+
+def var_rows(m):
+    return np.sum(np.var(m, axis=1) * np.array([1.0, 2.0, 3.0]))
+
+
+def std_overwritten(x, v):
+    s = np.std(v)
+    for e in v:
+        s = np.mean(v)
+    return s + x
+
+
+def std_times(v):
+    return np.std(v) * np.sum(v)
+
+
+def std_of_sines(x):
+    return np.std(np.sin(x * np.array([1.0, 4.0, 9.0])))
+
+
+def var_of_sines_kept(x):
+    rows = np.var(np.sin(x * np.array([[1.0, 2.0], [0.5, -1.0], [3.0, 0.0]])), axis=1,
+                  keepdims=True, ddof=1)
+    return np.sum(rows * np.array([[1.0], [2.0], [3.0]]))
+
+
+def std_of_a_scaled_constant(x):
+    return np.std(x * np.ones(3)) + x
+
+
+CONSTANT = np.full(3, 0.75)  # its mean is exact: np.std gives 0
+ROUNDED = np.full(3, 0.7)  # its mean is not 0.7: np.std gives 1.1e-16, a rounding error
+
+
+@pytest.mark.parametrize("f", [std, std_method, std_ddof], ids=lambda f: f.__name__)
+def test_std_of_a_constant_has_gradient_zero(f):
+    for v in (CONSTANT, ROUNDED, np.ones(3), np.full(7, -3.3)):
+        close(s2sad.grad(f)(v), np.zeros(len(v)))
+        close(s2sad.jvp(f)(v, np.linspace(-1.0, 2.0, len(v)))[1], 0.0)
+
+
+@pytest.mark.parametrize("f", [std, var], ids=lambda f: f.__name__)
+def test_std_and_var_of_one_entry_have_gradient_zero(f):
+    close(s2sad.grad(f)(np.array([1.5])), np.zeros(1))
+    close(s2sad.jvp(f)(np.array([1.5]), np.array([1.0]))[1], 0.0)
+    close(s2sad.hvp(f)(np.array([1.5]), np.array([1.0])), np.zeros(1))
+
+
+def test_std_along_an_axis_is_zero_on_constant_rows_and_exact_elsewhere():
+    m = np.array([[1.0, 1.0, 1.0, 1.0], [0.3, -1.2, 2.0, 0.4], [5.0, 5.0, 5.0, 5.0]])
+    g = s2sad.grad(std_rows)(m)
+    close(g[[0, 2]], np.zeros((2, 4)))
+    close(g[1], 2.0 * (m[1] - m[1].mean()) / (4 * np.std(m[1])))
+    close(g[1], 2.0 * numeric_gradient(std, (m[1],), 0), rtol=1e-5, atol=1e-7)
+    d = np.arange(12.0).reshape(3, 4) / 7.0
+    close(s2sad.jvp(std_rows)(m, d)[1], np.sum(g * d))
+    close(s2sad.grad(std_rows)(np.ones((3, 1))), np.zeros((3, 1)))  # one entry per row
+
+
+def test_std_kept_columns_with_ddof():
+    m = np.array([[2.0, 0.5], [2.0, -1.0], [2.0, 3.0]])
+    g = s2sad.grad(std_columns_kept)(m)
+    close(g[:, 0], np.zeros(3))
+    column = m[:, 1]
+    close(g[:, 1], 2.0 * (column - column.mean()) / (2 * np.std(column, ddof=1)))
+    d = np.array([[1.0, 0.5], [-1.0, 2.0], [0.25, -0.5]])
+    close(s2sad.jvp(std_columns_kept)(m, d)[1], np.sum(g * d))
+
+
+def test_a_std_overwritten_in_a_loop_gets_a_zero_adjoint():
+    close(s2sad.grad(std_overwritten, wrt=1)(1.0, np.ones(3)), np.full(3, 1.0 / 3.0))
+    close(s2sad.grad(std_overwritten, wrt=0)(1.0, np.ones(3)), 1.0)
+    close(s2sad.jvp(std_overwritten, wrt=1)(1.0, np.ones(3), np.array([3.0, 0.0, 0.0]))[1],
+          1.0)
+
+
+def test_second_order_of_std_and_var_is_exact_away_from_a_constant():
+    v = np.array([1.0, 2.0, 4.0, -0.5])
+    d = np.array([0.3, -0.2, 0.5, 1.0])
+    n, s, c = 4, np.std(v), v - v.mean()
+    # std'' d = (P d - c (c . d) / (n s^2)) / (n s), P the centering projection
+    expected = ((d - d.mean()) - c * np.dot(c, d) / (n * s * s)) / (n * s)
+    close(s2sad.hvp(std)(v, d), expected)
+    close(s2sad.hvp(var)(v, d), 2.0 * (d - d.mean()) / n)
+    fd = (s2sad.grad(std_times)(v + 1e-6 * d) - s2sad.grad(std_times)(v - 1e-6 * d)) / 2e-6
+    close(s2sad.hvp(std_times)(v, d), fd, rtol=1e-5, atol=1e-7)
+    close(s2sad.hvp(std)(CONSTANT, d[:3]), np.zeros(3))  # finite at the kink
+
+
+@pytest.mark.parametrize("f", [std_of_sines, var_of_sines_kept], ids=lambda f: f.__name__)
+def test_grad_of_grad_of_std_and_var(f):
+    first = s2sad.grad(f)
+    fd = (first(0.7 + 1e-5) - first(0.7 - 1e-5)) / 2e-5
+    close(s2sad.grad(s2sad.grad(f))(0.7), fd, rtol=1e-6)
+    close(s2sad.hvp(f)(0.7, 1.0), fd, rtol=1e-6)
+
+
+@pytest.mark.parametrize("x", [0.7, 0.75])
+def test_second_order_of_the_std_of_a_constant(x):
+    close(s2sad.grad(std_of_a_scaled_constant)(x), 1.0)
+    close(s2sad.grad(s2sad.grad(std_of_a_scaled_constant))(x), 0.0)
+    close(s2sad.hvp(std_of_a_scaled_constant)(x, 1.0), 0.0)
+
+
+def test_std_agrees_with_autograd_where_autograd_is_finite():
+    autograd = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    v = np.array([1.0, 2.0, 4.0, -0.5])
+    close(s2sad.grad(std)(v), autograd.grad(anp.std)(v))
+    close(s2sad.grad(std)(np.array([1.5])), autograd.grad(anp.std)(np.array([1.5])))
+    d = np.array([0.3, -0.2, 0.5, 1.0])
+    close(s2sad.hvp(std)(v, d), autograd.hessian_vector_product(anp.std)(v, d))
