@@ -152,7 +152,8 @@ def norm_hessian_product(d: Any, x: Any, ord: Any = None, axis: Any = None) -> A
     """The Hessian of ``np.linalg.norm(x, ord, axis)`` times ``d`` (the derivative of
     ``norm_gradient`` along ``d``; the Hessian is symmetric, so also its adjoint). Orders
     whose norm is piecewise linear (1, inf, -inf, the matrix 1 and inf norms) or constant
-    (0) give zero; 'nuc', 2 and -2 of matrices are not supported."""
+    (0) give zero, and so does a zero norm (a kink, where the gradient is taken 0); 'nuc',
+    2 and -2 of matrices are not supported."""
     kind, axes = _norm_plan(x, ord, axis)
     x = np.asarray(x)
     if kind == "matrix":
@@ -171,9 +172,11 @@ def norm_hessian_product(d: Any, x: Any, ord: Any = None, axis: Any = None) -> A
     # H d = (p - 1) / y ((|x| / y)^(p - 2) d - w (w . d)), w the gradient
     w = _power_gradient(x, p, axes)
     magnitude = np.abs(x)
-    y = _safe(np.sum(magnitude ** p, axis=axes, keepdims=True) ** (1.0 / p))
+    norm = np.sum(magnitude ** p, axis=axes, keepdims=True) ** (1.0 / p)
+    y = _safe(norm)
     curvature = 1.0 if p == 2 else (magnitude / y) ** (p - 2.0)
-    return (p - 1.0) / y * (curvature * d - w * np.sum(w * d, axis=axes, keepdims=True))
+    return np.where(norm == 0, 0.0, (p - 1.0) / y * (curvature * d - w * np.sum(
+        w * d, axis=axes, keepdims=True)))
 
 
 # -- eigh ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ float arithmetic (``math.cos``, never ``np.cos``)."""
 import math
 
 from . import numpy_rules
+from ..runtime import divide_or_zero
 from .registry import nondifferentiable, reverse
 
 # -- the functions NumPy has too: NumPy's templates, which scalar code specializes to
@@ -52,7 +53,7 @@ def pow_(g, y, x, p):
 
 @reverse(math.hypot, kind="scalar")
 def hypot(g, y, x, z):
-    return g * x / y, g * z / y
+    return divide_or_zero(g * x, y), divide_or_zero(g * z, y)  # 0 at (0, 0), a kink
 
 
 # -- trigonometry

@@ -3,7 +3,7 @@ elementwise family, cumulative reductions, shape operations, products and select
 (linear algebra is in linalg_rules.py)."""
 import numpy as np
 
-from ..runtime import expand, reshape_like, unbroadcast, zeros_like
+from ..runtime import divide_or_zero, expand, reshape_like, unbroadcast, zeros_like
 from . import numpy_more_runtime as rt
 from .numpy_more_runtime import (cross_first, cross_second, cumsum_adjoint, diag_adjoint,
                                  diagonal_adjoint, einsum_first, einsum_second, inner_spec,
@@ -83,7 +83,8 @@ def arctanh(g, y, x):
 # -- binary elementwise
 @reverse(np.hypot, kind="same")
 def hypot(g, y, a, b):
-    return unbroadcast(g * a / y, a), unbroadcast(g * b / y, b)
+    # at (0, 0), a kink, the subgradient 0
+    return unbroadcast(divide_or_zero(g * a, y), a), unbroadcast(divide_or_zero(g * b, y), b)
 
 
 @reverse(np.arctan2, kind="same")

@@ -8,6 +8,7 @@ mode and at second order, and a zero adjoint never turns into NaN.
   formula divides by std = 0, and also where rounding in the mean leaves np.std a tiny
   nonzero; a std value overwritten later gets a zero adjoint, which stays 0; their second
   derivatives in both compositions;
+- ``np.hypot`` and ``math.hypot`` at (0, 0), ``np.linalg.norm``'s Hessian at 0: 0;
 
 Elsewhere the values are checked against hand-derived ones, central finite differences and,
 where it is installed, autograd.
@@ -251,3 +252,52 @@ def test_std_agrees_with_autograd_where_autograd_is_finite():
     close(s2sad.grad(std)(np.array([1.5])), autograd.grad(anp.std)(np.array([1.5])))
     d = np.array([0.3, -0.2, 0.5, 1.0])
     close(s2sad.hvp(std)(v, d), autograd.hessian_vector_product(anp.std)(v, d))
+
+
+# -- hypot and norm ------------------------------------------------------------------------
+def np_hypot(a, b):
+    return np.sum(np.hypot(a, b) * np.array([1.0, 2.0]))
+
+
+def math_hypot(x, y):
+    return math.hypot(x, y) * 2.0
+
+
+def hypot_overwritten(x, y):
+    r = math.hypot(x, y)
+    for i in range(2):
+        r = x * y
+    return r
+
+
+def norm(x):
+    return np.linalg.norm(x)
+
+
+def test_np_hypot_at_the_origin():
+    a, b = np.array([0.0, 3.0]), np.array([0.0, 4.0])
+    ga, gb = s2sad.grad(np_hypot, wrt=(0, 1))(a, b)
+    close(ga, [0.0, 2.0 * 3.0 / 5.0])
+    close(gb, [0.0, 2.0 * 4.0 / 5.0])
+    _, tangent = s2sad.jvp(np_hypot, wrt=(0, 1))(a, b, (np.ones(2), np.ones(2)))
+    close(tangent, 2.0 * 7.0 / 5.0)
+    close(s2sad.hvp(np_hypot)(a, b, np.ones(2)),
+          [0.0, 2.0 * 4.0 ** 2 / 5.0 ** 3])  # d2/da2 hypot = b^2 / r^3
+
+
+def test_math_hypot_at_the_origin():
+    close(s2sad.grad(math_hypot, wrt=(0, 1))(0.0, 0.0), (0.0, 0.0))
+    close(s2sad.grad(math_hypot, wrt=(0, 1))(3.0, -4.0), (1.2, -1.6))
+    close(s2sad.jvp(math_hypot, wrt=(0, 1))(0.0, 0.0, (1.0, 1.0))[1], 0.0)
+    close(s2sad.grad(hypot_overwritten, wrt=(0, 1))(0.0, 0.0), (0.0, 0.0))
+    close(s2sad.grad(hypot_overwritten, wrt=(0, 1))(np.float64(0.0), np.float64(2.0)),
+          (2.0, 0.0))
+
+
+def test_norm_at_zero_in_both_modes_and_at_second_order():
+    zero, d = np.zeros(3), np.array([0.3, -0.2, 0.5])
+    close(s2sad.grad(norm)(zero), zero)
+    close(s2sad.jvp(norm)(zero, d)[1], 0.0)
+    close(s2sad.hvp(norm)(zero, d), zero)
+    x = np.array([1.0, -2.0, 2.0])
+    close(s2sad.hvp(norm)(x, d), (d - x * np.dot(x, d) / 9.0) / 3.0)
