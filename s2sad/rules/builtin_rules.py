@@ -22,12 +22,15 @@ def abs_(g, y, x):
 
 @reverse(builtins.pow, kind="same", scalar=True)
 def pow_scalar(g, y, a, b):
-    return g * b * a ** (b - 1), g * y * math.log(a)
+    # a = 0 as in operators.py: a ** 0 has derivative 0, a ** b derivative 0 in b
+    return g * b * a ** (b - 1 + (b == 0)), g * y * math.log(a + (a == 0))
 
 
 @reverse(builtins.pow, kind="same")
 def pow_(g, y, a, b):
-    return unbroadcast(g * b * a ** (b - 1), a), unbroadcast(g * y * np.log(a), b)
+    # a = 0 as in operators.py: a ** 0 has derivative 0, a ** b derivative 0 in b
+    return (unbroadcast(g * b * a ** (b - 1 + (b == 0)), a),
+            unbroadcast(g * y * np.log(a + (a == 0)), b))
 
 
 @reverse(builtins.max, kind="same")

@@ -48,7 +48,8 @@ def log10(g, y, x):
 
 @reverse(math.pow, kind="scalar")
 def pow_(g, y, x, p):
-    return g * p * x ** (p - 1), g * y * math.log(x)
+    # x = 0 as in operators.py: x ** 0 has derivative 0, x ** p derivative 0 in p
+    return g * p * x ** (p - 1 + (p == 0)), g * y * math.log(x + (x == 0))
 
 
 @reverse(math.hypot, kind="scalar")

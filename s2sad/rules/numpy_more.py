@@ -114,8 +114,9 @@ def fmin(g, y, a, b):
 
 @reverse(np.float_power, kind="same")
 def float_power(g, y, a, b):
-    return (unbroadcast(g * b * np.float_power(a, b - 1.0), a),
-            unbroadcast(g * y * np.log(a), b))
+    # a = 0 as in operators.py: a ** 0 has derivative 0, a ** b derivative 0 in b
+    return (unbroadcast(g * b * np.float_power(a, b - 1.0 + (b == 0)), a),
+            unbroadcast(g * y * np.log(a + (a == 0)), b))
 
 
 @reverse(np.mod, np.remainder, kind="same")

@@ -30,7 +30,9 @@ def divide(g, y, a, b):
 
 @reverse(np.power, kind="same")
 def power(g, y, a, b):
-    return unbroadcast(g * b * a ** (b - 1), a), unbroadcast(g * y * np.log(a), b)
+    # a = 0 as in operators.py: a ** 0 has derivative 0, a ** b derivative 0 in b
+    return (unbroadcast(g * b * a ** (b - 1 + (b == 0)), a),
+            unbroadcast(g * y * np.log(a + (a == 0)), b))
 
 
 @reverse(np.negative, kind="same")

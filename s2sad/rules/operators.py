@@ -29,12 +29,15 @@ def truediv(g, y, a, b):
 
 @reverse("pow", kind="same", scalar=True)
 def pow_scalar(g, y, a, b):
-    return g * b * a ** (b - 1), g * y * math.log(a)
+    # at a = 0: a ** 0 is constant (derivative 0, not 0 * inf) and a ** b has derivative
+    # 0 in b for b > 0 (the limit of y log a), so log reads 1 where a is 0
+    return g * b * a ** (b - 1 + (b == 0)), g * y * math.log(a + (a == 0))
 
 
 @reverse("pow", kind="same")
 def pow_(g, y, a, b):
-    return unbroadcast(g * b * a ** (b - 1), a), unbroadcast(g * y * np.log(a), b)
+    return (unbroadcast(g * b * a ** (b - 1 + (b == 0)), a),
+            unbroadcast(g * y * np.log(a + (a == 0)), b))
 
 
 @reverse("mod", kind="same")

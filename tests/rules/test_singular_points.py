@@ -9,6 +9,8 @@ mode and at second order, and a zero adjoint never turns into NaN.
   nonzero; a std value overwritten later gets a zero adjoint, which stays 0; their second
   derivatives in both compositions;
 - ``np.hypot`` and ``math.hypot`` at (0, 0), ``np.linalg.norm``'s Hessian at 0: 0;
+- powers at a base of 0: ``x ** 0`` has derivative 0, ``x ** y`` derivative 0 in ``y``
+  (autograd's convention);
 
 Elsewhere the values are checked against hand-derived ones, central finite differences and,
 where it is installed, autograd.
@@ -301,3 +303,70 @@ def test_norm_at_zero_in_both_modes_and_at_second_order():
     close(s2sad.hvp(norm)(zero, d), zero)
     x = np.array([1.0, -2.0, 2.0])
     close(s2sad.hvp(norm)(x, d), (d - x * np.dot(x, d) / 9.0) / 3.0)
+
+
+# -- powers at a base of zero --------------------------------------------------------------
+def power_xy(x, y):
+    return x ** y
+
+
+def power_arrays(x, y):
+    return np.sum(np.power(x, y))
+
+
+def float_power_arrays(x, y):
+    return np.sum(np.float_power(x, y))
+
+
+def math_power(x, y):
+    return math.pow(x, y)
+
+
+def builtin_power(x, y):
+    return pow(x, y)
+
+
+def power_zero(x):
+    return x ** 0.0 + 2.0 * x
+
+
+def power_zero_arrays(x):
+    return np.sum(np.power(x, 0.0) + x)
+
+
+def power_one(x):
+    return x ** 1.0 * 3.0
+
+
+@pytest.mark.parametrize("f", [power_xy, math_power, builtin_power], ids=lambda f: f.__name__)
+def test_power_of_zero_in_the_exponent(f):
+    close(s2sad.grad(f, wrt=(0, 1))(0.0, 2.0), (0.0, 0.0))
+    close(s2sad.grad(f, wrt=(0, 1))(0.0, 1.0), (1.0, 0.0))
+    close(s2sad.jvp(f, wrt=(0, 1))(0.0, 2.0, (1.0, 1.0))[1], 0.0)
+    close(s2sad.grad(f, wrt=(0, 1))(1.5, 2.0), (3.0, 2.25 * math.log(1.5)))
+
+
+@pytest.mark.parametrize("f", [power_arrays, float_power_arrays], ids=lambda f: f.__name__)
+def test_array_power_of_zero_in_the_exponent(f):
+    x, y = np.array([0.0, 0.0, 2.0]), np.array([2.0, 1.0, 3.0])
+    gx, gy = s2sad.grad(f, wrt=(0, 1))(x, y)
+    close(gy, [0.0, 0.0, 8.0 * math.log(2.0)])
+    close(gx, [0.0, 1.0, 12.0])
+    _, tangent = s2sad.jvp(f, wrt=(0, 1))(x, y, (np.array([1.0, 0.0, 1.0]), np.ones(3)))
+    close(tangent, 12.0 + 8.0 * math.log(2.0))
+
+
+def test_power_zero_is_constant_at_zero():
+    close(s2sad.grad(power_zero)(0.0), 2.0)
+    close(s2sad.jvp(power_zero)(0.0, 1.0)[1], 2.0)
+    close(s2sad.grad(power_zero_arrays)(np.zeros(2)), np.ones(2))
+    close(s2sad.jvp(power_zero_arrays)(np.zeros(2), np.ones(2))[1], 2.0)
+    close(s2sad.grad(s2sad.grad(power_one))(0.0), 0.0)
+    close(s2sad.hvp(power_one)(0.0, 1.0), 0.0)
+
+
+def test_power_at_zero_agrees_with_autograd():
+    autograd = pytest.importorskip("autograd")
+    close(s2sad.grad(power_xy, wrt=(0, 1))(0.0, 2.0),
+          autograd.grad(power_xy, argnum=(0, 1))(0.0, 2.0))
+    close(s2sad.grad(power_zero)(0.0), autograd.grad(power_zero)(0.0))
