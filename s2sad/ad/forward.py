@@ -22,6 +22,7 @@ from ..ir.inline import bind, inline, split_call
 from ..ir.nodes import KEYWORD_ONLY
 from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
+from ..passes.effects import Effects
 from ..passes.kinds import SCALAR, Kinds, is_array
 from ..passes.shapes import remove_redundant_broadcasts
 from ..passes.simplify import eliminate_common_subexpressions, simplify
@@ -108,17 +109,18 @@ class ForwardMode:
         params = {p.value: self.kind(p.value) for p in func.params}
         params.update({v: self.kind(p.value) for p, v in
                        zip([func.params[i] for i in self.wrt], func.body.args[-len(self.wrt):])})
-        simplify(func, Kinds(func, params, dict(self.kinds.kinds)))
+        simplify(func, Effects(func, Kinds(func, params, dict(self.kinds.kinds))))
         shaped_like = {t: v for v, t in self.tan.items() if isinstance(t, Value)}
         kinds = Kinds(func, params, dict(self.kinds.kinds))
         remove_redundant_broadcasts(func, kinds, shaped_like)
+        effects = Effects(func, kinds)
         # Whether every value carrying a tangent is a number: then each tangent op is
         # elementwise, and tangents may be arrays of directions (jacfwd's vector mode).
         func.scalar_only = all(self.kind(v) == SCALAR or v in self.containers
                                for v in self.tan)
-        simplify(func, kinds)
-        eliminate_common_subexpressions(func, kinds)
-        eliminate_dead_code(func, kinds)
+        simplify(func, effects)
+        eliminate_common_subexpressions(func, effects)
+        eliminate_dead_code(func, effects)
         where = f"{shown_path(func.loc.filename)}:{func.loc.line}"
         func.header = [f"Forward mode of {func.qualname} ({where}).",
                        f"Takes the tangent {', '.join(names)} of "

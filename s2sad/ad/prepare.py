@@ -210,8 +210,8 @@ def prepare_for_ad(func: Function, wrt: List[int], kinds: Dict[str, str]) -> Fun
     inline_user_calls(func, wrt)
     check_aliased_writes(func, wrt, kinds)
     value_kinds = Kinds(func, {p.value: kinds.get(p.name, OTHER) for p in func.params})
-    simplify(func, value_kinds)  # an inlined call may make a condition constant: its if goes
-    remove_inplace(func)
+    simplify(func, Effects(func, value_kinds))  # an inlined call may make a condition
+    remove_inplace(func)                        # constant: its if goes
     own_changed_parameters(func, value_kinds)
     index_loops(func, wrt)
     return func

@@ -272,13 +272,14 @@ class ReverseMode:
         params[seed] = self.kind(result)
         known = dict(self.kinds.kinds)
         known.update(self.adjoint_kinds)
-        simplify(self.func, Kinds(self.func, params, known))
+        simplify(self.func, Effects(self.func, Kinds(self.func, params, known)))
         shaped_like = {a: v for a, v in self.adjoint_of.items() if a is not seed}  # a seed
-        self.final_kinds = Kinds(self.func, params, known)
-        remove_redundant_broadcasts(self.func, self.final_kinds, shaped_like)
-        simplify(self.func, self.final_kinds)
-        eliminate_common_subexpressions(self.func, self.final_kinds)
-        eliminate_dead_code(self.func, self.final_kinds)
+        kinds = Kinds(self.func, params, known)
+        remove_redundant_broadcasts(self.func, kinds, shaped_like)
+        self.effects = Effects(self.func, kinds)  # the helpers removed only shared objects
+        simplify(self.func, self.effects)
+        eliminate_common_subexpressions(self.func, self.effects)
+        eliminate_dead_code(self.func, self.effects)
 
     def transport_residuals(self, adjoint_ops: List[Op]) -> None:
         """Make every primal value the adjoint sweep reads available where it reads it."""
@@ -295,7 +296,6 @@ class ReverseMode:
 
         record(self.func.body)
         self.region_of = region_of
-        self.effects = Effects(self.func, self.final_kinds)
         frame_of = {id(f.region): f for f in self.frames.values() if f.kind != "top"}
 
         def resolve(operand: Operand) -> Operand:

@@ -11,7 +11,6 @@ from typing import List, Optional, Set
 
 from ..ir import Function, Op, Region, Value
 from .effects import Effects
-from .kinds import Kinds
 
 
 def _carried_args(op: Op, k: int) -> List[Value]:
@@ -126,11 +125,11 @@ def _prune_results(op: Op, live: _Liveness) -> None:
     op.results = [op.results[k] for k in keep]
 
 
-def eliminate_dead_code(func: Function, kinds: Optional[Kinds] = None) -> Function:
+def eliminate_dead_code(func: Function, effects: Optional[Effects] = None) -> Function:
     """Remove dead ops and dead results from ``func`` in place; return it. What has an
-    effect (:meth:`Effects.has_effect`) stays; ``kinds``: of ``func``'s values, where
-    known."""
-    live = _Liveness(Effects(func, kinds))
+    effect (``effects``: of ``func``, found when not given; see
+    :meth:`Effects.has_effect`) stays."""
+    live = _Liveness(effects or Effects(func))
     live.changed = True
     while live.changed:
         live.changed = False

@@ -75,7 +75,10 @@ def pure_op(op: Op) -> bool:
 
 
 class Effects:
-    """The answers for one function as it is now (build a new one after changing it)."""
+    """The answers for one function. They stay sound while the function changes only by
+    the rewrites they allow (merging, identities, dropping, folding a branch): those
+    never add a write or a way to share an object; after any other change (new ops, a
+    write made plain), build a new one."""
 
     def __init__(self, func: Function, kinds: Optional[Kinds] = None):
         self.func = func

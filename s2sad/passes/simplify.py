@@ -15,7 +15,6 @@ from ..rules import lookup, method_key
 from ..ir.builder import fold
 from ..ir.inline import substitute
 from .effects import Effects
-from .kinds import Kinds
 
 
 def _identity(op: Op) -> Operand:
@@ -118,18 +117,20 @@ def _cse_region(region: Region, seen: Dict, mapping: Dict[Value, Operand],
     return changed
 
 
-def eliminate_common_subexpressions(func: Function, kinds: Optional[Kinds] = None) -> Function:
+def eliminate_common_subexpressions(func: Function, effects: Optional[Effects] = None
+                                    ) -> Function:
     """Compute each pure expression once: a later identical op reuses the earlier result
-    (values of enclosing regions are visible in nested ones), where :class:`Effects`
-    allows it (nothing written in place, no iterator); ``kinds``: of ``func``'s values,
-    where known."""
-    _cse_region(func.body, {}, {}, Effects(func, kinds))
+    (values of enclosing regions are visible in nested ones), where ``effects`` (of
+    ``func``; found when not given) allows it: nothing written in place, no iterator."""
+    _cse_region(func.body, {}, {}, effects or Effects(func))
     return func
 
 
-def simplify(func: Function, kinds: Optional[Kinds] = None) -> Function:
+def simplify(func: Function, effects: Optional[Effects] = None) -> Function:
     """Simplify ``func`` in place until nothing changes; return it. An identity makes a
-    result the object of its operand only where :class:`Effects` allows it."""
-    while _simplify_region(func.body, {}, Effects(func, kinds)):
+    result the object of its operand only where ``effects`` (of ``func``; found when not
+    given) allows it."""
+    effects = effects or Effects(func)
+    while _simplify_region(func.body, {}, effects):
         pass
     return func
