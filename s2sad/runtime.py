@@ -202,13 +202,30 @@ def transpose_adjoint(g: Any, axes: Any = None) -> Any:
 
 
 def clip_adjoint(g: Any, x: Any, low: Any, high: Any) -> Any:
-    """The adjoint of ``x`` in ``np.clip(x, low, high)``: through where x is inside."""
+    """The adjoint of ``x`` in ``np.clip(x, low, high)``: through where x is strictly
+    inside. At a bound, a tie with a constant, the bound takes it (derivative 0, as
+    ``np.maximum(x, low)`` has)."""
     inside = np.ones(np.shape(x), dtype=bool)
     if low is not None:
-        inside &= x >= low
+        inside &= x > low
     if high is not None:
-        inside &= x <= high
+        inside &= x < high
     return g * inside
+
+
+def clip_bound_adjoint(g: Any, x: Any, low: Any, high: Any, upper: bool = False) -> Any:
+    """The adjoint of ``low`` (``high`` when ``upper``) in ``np.clip(x, low, high)``, before
+    it is summed to the bound's shape: ``g`` where the result is that bound, ties included;
+    ``high`` where the bounds cross, as ``np.clip`` returns it there."""
+    if upper:
+        if high is None:
+            return 0.0 * g
+        at = x >= high if low is None else (x >= high) | (low >= high)
+    else:
+        if low is None:
+            return 0.0 * g
+        at = x <= low if high is None else (x <= low) & (low < high)
+    return g * at
 
 
 def accumulate(a: Any, b: Any) -> Any:

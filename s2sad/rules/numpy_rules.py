@@ -2,9 +2,10 @@
 constructors, and the same operations as array methods (``x.sum()``, ``x.T``)."""
 import numpy as np
 
-from ..runtime import (clip_adjoint, divide_or_zero, expand, matmul_left, matmul_right,
-                       moment_adjoint, reduced_extreme_adjoint, reshape_like, split_adjoint,
-                       transpose_adjoint, unbroadcast, unstack_adjoint, unstack_like)
+from ..runtime import (clip_adjoint, clip_bound_adjoint, divide_or_zero, expand,
+                       matmul_left, matmul_right, moment_adjoint, reduced_extreme_adjoint,
+                       reshape_like, split_adjoint, transpose_adjoint, unbroadcast,
+                       unstack_adjoint, unstack_like)
 from .registry import attribute_key, linear, method_key, nondifferentiable, reverse, tangent
 
 # -- elementwise arithmetic
@@ -246,7 +247,11 @@ def where(g, y, condition, a, b):
 
 @reverse(np.clip, method_key("clip"), elementwise=True)
 def clip(g, y, a, a_min, a_max):
-    return clip_adjoint(g, a, a_min, a_max), None, None
+    # a tie at a bound goes to the bound: a constant bound gives a derivative 0 there, as
+    # np.maximum(a, 0.0) does at 0
+    return (clip_adjoint(g, a, a_min, a_max),
+            unbroadcast(clip_bound_adjoint(g, a, a_min, a_max, False), a_min),
+            unbroadcast(clip_bound_adjoint(g, a, a_min, a_max, True), a_max))
 
 
 # -- constructors and conversions

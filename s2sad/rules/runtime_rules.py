@@ -14,7 +14,7 @@ nondifferentiable(runtime.zeros_like)
 linear(runtime.unbroadcast, runtime.expand, runtime.sum_adjoint,
        runtime.reduced_extreme_adjoint, runtime.reshape_like, runtime.split_adjoint,
        runtime.unstack_adjoint, runtime.transpose_adjoint, runtime.clip_adjoint,
-       runtime.structure, runtime.owned_copy, runtime.save,
+       runtime.clip_bound_adjoint, runtime.structure, runtime.owned_copy, runtime.save,
        runtime.broadcast_like, runtime.unstack_like, runtime.like_dtype)
 linear(runtime.matmul_left, operands=(0, 2))
 linear(runtime.matmul_right, operands=(0, 1))

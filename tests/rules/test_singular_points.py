@@ -11,6 +11,9 @@ mode and at second order, and a zero adjoint never turns into NaN.
 - ``np.hypot`` and ``math.hypot`` at (0, 0), ``np.linalg.norm``'s Hessian at 0: 0;
 - powers at a base of 0: ``x ** 0`` has derivative 0, ``x ** y`` derivative 0 in ``y``
   (autograd's convention);
+- ``np.clip`` at a bound: a tie goes to the bound (derivative 0 in ``x`` for a constant
+  bound, as autograd gives and as ``np.maximum(x, 0.0)`` has at 0), and a varying bound
+  gets its own derivative.
 
 Elsewhere the values are checked against hand-derived ones, central finite differences and,
 where it is installed, autograd.
@@ -370,3 +373,54 @@ def test_power_at_zero_agrees_with_autograd():
     close(s2sad.grad(power_xy, wrt=(0, 1))(0.0, 2.0),
           autograd.grad(power_xy, argnum=(0, 1))(0.0, 2.0))
     close(s2sad.grad(power_zero)(0.0), autograd.grad(power_zero)(0.0))
+
+
+# -- np.clip at its bounds -----------------------------------------------------------------
+WEIGHTS = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+
+
+def clip_constant(x):
+    return np.sum(np.clip(x, 0.0, 1.0) * WEIGHTS)
+
+
+def clip_varying(low, high, x):
+    return np.sum(np.clip(x, low, high) * WEIGHTS)
+
+
+def clip_method(x, high):
+    return np.sum(x.clip(None, high) ** 2)
+
+
+def test_clip_at_a_constant_bound_has_derivative_zero():
+    x = np.array([-1.0, 0.0, 0.5, 1.0, 2.0])
+    close(s2sad.grad(clip_constant)(x), [0.0, 0.0, 3.0, 0.0, 0.0])
+    close(s2sad.jvp(clip_constant)(x, np.ones(5))[1], 3.0)
+
+
+def test_clip_with_varying_bounds():
+    x = np.array([-1.0, 0.0, 0.5, 1.0, 3.0])
+    low = np.zeros(5)
+    high = np.array([1.0, 1.0, 1.0, 1.0, -1.0])  # crossed in the last: np.clip gives high
+    glow, ghigh, gx = s2sad.grad(clip_varying, wrt=(0, 1, 2))(low, high, x)
+    close(glow, [1.0, 2.0, 0.0, 0.0, 0.0])  # ties go to the bound
+    close(ghigh, [0.0, 0.0, 0.0, 4.0, 5.0])
+    close(gx, [0.0, 0.0, 3.0, 0.0, 0.0])
+    _, tangent = s2sad.jvp(clip_varying, wrt=(0, 1, 2))(
+        low, high, x, (np.ones(5), np.ones(5), np.ones(5)))
+    close(tangent, 15.0)  # moving all three together moves every entry
+    away = np.array([-1.0, 0.2, 0.5, 0.9, 3.0])  # no ties: against finite differences
+    for position in range(3):
+        args = (0.1 * np.ones(5), np.array([1.0, 1.0, 1.0, 1.0, -1.0]), away)
+        close(s2sad.grad(clip_varying, wrt=position)(*args),
+              numeric_gradient(clip_varying, args, position), rtol=1e-6, atol=1e-6)
+    gx, ghigh = s2sad.grad(clip_method, wrt=(0, 1))(np.array([0.2, 2.0]), 1.0)
+    close(gx, [0.4, 0.0])
+    close(ghigh, 2.0)
+
+
+def test_clip_at_its_bounds_agrees_with_autograd():
+    autograd = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    x = np.array([-1.0, 0.0, 0.5, 1.0, 2.0])
+    close(s2sad.grad(clip_constant)(x),
+          autograd.grad(lambda x: anp.sum(anp.clip(x, 0.0, 1.0) * WEIGHTS))(x))
