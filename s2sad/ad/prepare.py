@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import builtins
 import inspect
+
+import numpy as np
 from typing import Dict, List, Optional, Tuple
 
 from ..errors import DifferentiationError
@@ -24,7 +26,7 @@ from ..frontend import lower
 from ..ir import Builder, Const, Function, Global, Op, Operand, Region, Value
 from ..ir.inline import bind, clone_ops, split_call, substitute
 from ..passes.effects import Effects
-from ..passes.kinds import OTHER, Kinds
+from ..passes.kinds import OTHER, Kinds, ndim
 from ..passes.simplify import simplify
 from .. import runtime
 from ..rules import lookup
@@ -183,6 +185,64 @@ def _match(builder: Builder, pattern, items: List[Operand], targets: List[Value]
     return values
 
 
+def _concatenation(builder: Builder, container: object, items: List[Operand],
+                   kinds: Kinds) -> Optional[Operand]:
+    """``np.r_[a, b, ...]`` as ``np.concatenate`` of the items made at least 1-D, and
+    ``np.c_[a, b, ...]`` of numbers, vectors and matrices as ``np.column_stack``; None for
+    what these rewrites do not cover (slices, directives, arrays of three dimensions or
+    more in ``np.c_``)."""
+    if any(not isinstance(i, Value) and not isinstance(getattr(i, "value", None),
+                                                       (int, float)) for i in items):
+        return None
+    if container is np.r_:
+        parts = [_call(builder, np.atleast_1d, i) for i in items]
+        return _call(builder, np.concatenate, builder.value("list", parts))
+    dims = [ndim(kinds(i)) if isinstance(i, Value) else 0 for i in items]
+    if any(d is None or d > 2 for d in dims):
+        return None
+    return _call(builder, np.column_stack, builder.value("tuple", items))
+
+
+# What indexing by integers, slices and keys (which carry no derivative) reads.
+_INDEXABLE = (np.ndarray, np.generic, list, tuple, dict, str, bytes, range)
+
+
+def index_with_derivatives(func: Function, wrt: List[int], kinds: Kinds) -> None:
+    """Subscripting an object s2sad does not know (a global ``Box()``, not an array,
+    list, tuple or dict) with an index that carries a derivative is an error, never a
+    silent zero. ``np.r_[...]`` and ``np.c_[...]`` are the exceptions: they become the
+    NumPy calls they stand for."""
+    activity = Activity(func, wrt)
+    defs = {r: op for op in func.walk() for r in op.results}
+    for region, op in list(_walk_with_regions(func.body)):
+        if op.opcode != "getitem" or not activity.active(op.operands[1]) \
+                or not isinstance(op.operands[0], Global) \
+                or isinstance(op.operands[0].obj, _INDEXABLE):
+            continue
+        container, index = op.operands
+        builder = Builder(op.loc)
+        staging = Region()
+        found = None
+        if container.obj is np.r_ or container.obj is np.c_:
+            producer = defs.get(index)
+            items = list(producer.operands) if producer is not None \
+                and producer.opcode == "tuple" else [index]
+            with builder.region(staging):
+                found = _concatenation(builder, container.obj, items, kinds)
+        if found is None:
+            raise DifferentiationError(
+                f"the index of {container.dotted}[...] depends on the differentiated arguments: s2sad "
+                "differentiates indexing by integers, slices and keys, which carry no "
+                "derivative, so it cannot tell what this subscript computes",
+                op.loc.filename, op.loc.line,
+                "call a function with a derivative rule instead (np.concatenate, "
+                "np.column_stack, np.stack), or register a rule for a function that does "
+                "what the subscript does")
+        staging.ops.append(Op("copy", [found], op.results, {}, (), op.loc))
+        index_of = region.ops.index(op)
+        region.ops[index_of:index_of + 1] = staging.ops
+
+
 def own_changed_parameters(func: Function, kinds: Kinds) -> None:
     """Parameters whose objects the function changes in place (``x[0] = v``, through any
     name, or an array a parameter's list holds) are copied on entry (``snapshot``): the
@@ -212,6 +272,7 @@ def prepare_for_ad(func: Function, wrt: List[int], kinds: Dict[str, str]) -> Fun
     value_kinds = Kinds(func, {p.value: kinds.get(p.name, OTHER) for p in func.params})
     simplify(func, Effects(func, value_kinds))  # an inlined call may make a condition
     remove_inplace(func)                        # constant: its if goes
+    index_with_derivatives(func, wrt, value_kinds)
     own_changed_parameters(func, value_kinds)
     index_loops(func, wrt)
     return func

@@ -130,6 +130,8 @@ _NEW_FROM_METHODS = {"copy", "flatten", "tolist", "item", "sum", "mean", "prod",
                      "searchsorted", "count", "index", "astype", "argsort", "tobytes"}
 _NUMBERS = (len, range, float, int, bool, abs, round, pow, isinstance, issubclass, print, str,
             repr, divmod, hash, id, callable, any, all, sum, complex, format, ord, chr)
+# Helpers of generated code that make new arrays (zeros, copies).
+_NEW_FROM_RUNTIME = (runtime.zeros_like, runtime.owned_copy, runtime.snapshot)
 _CONTAINERS = (list, tuple, sorted, set, frozenset, dict, zip, enumerate, reversed, iter, map,
                filter)
 
@@ -342,6 +344,10 @@ def call_sharing(op: Op) -> str:
         return "views"
     if _is_any(fn, _CONTAINERS) or _is_any(fn, _VIEW_LISTS):
         return "holds"
+    if _is_any(fn, _NEW_FROM_RUNTIME):
+        return "numbers"
+    if getattr(fn, "__module__", None) == runtime.__name__:
+        return "views"  # the helpers generated code calls: an argument, or a view of one
     return "numbers" if fn is not None and _from_numpy(fn) else "shares"
 
 
