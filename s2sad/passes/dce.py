@@ -43,50 +43,56 @@ class _Liveness:
             self.changed = True
 
     def region(self, region: Region) -> bool:
-        """Visit a region's ops; return whether any op in it is live."""
+        """Visit a region's ops, last first (liveness flows from uses back to
+        definitions, so straight-line code settles in one visit); return whether any op
+        in it is live."""
         any_live = False
-        for op in region.ops:
-            if op.opcode in ("yield",):
-                continue
-            if self.op(op):
+        for op in reversed(region.ops):
+            if op.opcode != "yield" and self.op(op):
                 any_live = True
         return any_live
 
     def op(self, op: Op) -> bool:
-        code = op.opcode
-        if code == "return":
+        if op.opcode == "return":
             self.mark(op.operands)
             return True
         if not op.regions:
-            if self.effects.has_effect(op) or any(r in self.values for r in op.results):
+            if id(op) in self.ops or any(r in self.values for r in op.results) \
+                    or self.effects.has_effect(op):
                 self.mark_op(op)
                 self.mark(op.operands)
             return id(op) in self.ops
-        inner_live = [self.region(r) for r in op.regions]
-        if any(inner_live) or any(r in self.values for r in op.results) \
-                or self.effects.has_effect(op):
+        if id(op) not in self.ops and (any(r in self.values for r in op.results)
+                                       or self.effects.has_effect(op)):
             self.mark_op(op)
-        if id(op) not in self.ops:
-            return False
-        if code == "if":
+        if id(op) in self.ops:
+            self.control(op)  # before the regions: what they yield is read
+        if any([self.region(r) for r in reversed(op.regions)]) and id(op) not in self.ops:
+            self.mark_op(op)
+            self.control(op)
+        return id(op) in self.ops
+
+    def control(self, op: Op) -> None:
+        """Mark what a live ``if`` or loop reads: its condition or iterable, and for each
+        live result (or carried value) what its regions yield for it."""
+        if op.opcode == "if":
             self.mark(op.operands)
             for k, result in enumerate(op.results):
                 if result in self.values:
                     for region in op.regions:
                         self.mark([region.ops[-1].operands[k]])
-            return True
+            return
         carried = len(op.results)
-        if code == "for":
+        if op.opcode == "for":
             self.mark(op.operands[:1])
         else:
             self.mark(op.regions[0].ops[-1].operands)  # the condition
         body_yield = _body(op).ops[-1].operands
         self.mark(body_yield[carried:])  # the exit flag
-        inits = op.operands[1:] if code == "for" else op.operands
+        inits = op.operands[1:] if op.opcode == "for" else op.operands
         for k in range(carried):
             if op.results[k] in self.values or any(a in self.values for a in _carried_args(op, k)):
                 self.mark([op.results[k], inits[k], body_yield[k]] + _carried_args(op, k))
-        return True
 
 
 def _sweep(region: Region, live: _Liveness) -> None:

@@ -29,6 +29,23 @@ _LIKE = (np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy, runt
          runtime.owned_copy)
 
 
+# NumPy functions that return a tuple or list (of arrays), not one array.
+_SEQUENCES = {name for name in """split array_split hsplit vsplit dsplit unstack
+    broadcast_arrays atleast_1d atleast_2d atleast_3d meshgrid nonzero where unique
+    histogram histogram2d histogramdd gradient eig eigh svd qr slogdet lstsq indices ix_
+    tril_indices triu_indices diag_indices unravel_index shape modf frexp divmod
+    polyfit""".split()}
+
+
+def _makes_array(fn: Any) -> bool:
+    """Whether ``fn`` is a NumPy function that returns one array (given arrays)."""
+    module = getattr(fn, "__module__", None) or ""
+    if isinstance(fn, np.ufunc):
+        return fn.nout == 1
+    return (module == "numpy" or module.startswith("numpy.")) and callable(fn) \
+        and not isinstance(fn, type) and getattr(fn, "__name__", "") not in _SEQUENCES
+
+
 def kind_of_value(value: Any) -> str:
     """The kind of a runtime value."""
     if isinstance(value, _SCALAR_TYPES):
@@ -319,8 +336,11 @@ class Kinds:
             if isinstance(callee, Global) and callee.obj is np.where and len(args) == 3:
                 kind = self._broadcast(args[1:])  # an array, even of numbers
                 return f"{ARRAY}0" if kind == SCALAR else kind
-            if isinstance(callee, Global) and callee.obj is np.transpose and len(args) == 1:
+            if isinstance(callee, Global) and callee.obj is np.transpose:
                 return args[0] if is_array(args[0]) else OTHER
+            if isinstance(callee, Global) and callee.obj is np.reshape and len(args) == 2 \
+                    and is_array(args[0]) and not op.attrs.get("kwnames"):
+                return self._shaped(op.operands[2])
         else:
             rule = lookup(method_key(op.attrs["name"]))
             args = kinds
@@ -328,6 +348,10 @@ class Kinds:
                     and not op.attrs.get("kwnames"):
                 return self._shaped(op.operands[1]) if len(kinds) == 2 else \
                     array_kind(len(kinds) - 1)
+        if (rule is None or rule.kind is None) and op.opcode == "call" \
+                and isinstance(op.operands[0], Global) and _makes_array(op.operands[0].obj) \
+                and any(is_array(k) for k in args):
+            return ARRAY  # a NumPy function of arrays: an array, its dimensions unknown
         if rule is None or rule.kind is None or not args:
             return OTHER
         if rule.kind == "same":
