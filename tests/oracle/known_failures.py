@@ -1,0 +1,253 @@
+"""Regression programs for compiler bugs the oracle and the grammar fuzzer found.
+
+``KNOWN_FAILURES`` fail today: ``test_known_failures.py`` runs each through the oracle
+(``check.check``) under ``pytest.mark.xfail(strict=False)`` with the reason below, so the
+suite stays green, and an XPASS says a fix has landed: move the entry to ``FIXED`` then,
+and drop its construct from ``grammar_fuzz.KNOWN_BAD``. ``FIXED`` were wrong once and pass
+now; they run as ordinary regressions. ``CORPUS_XFAIL`` marks the entries of the project's
+corpora (``test_corpus_oracle.py``) that fail today, by (function name, input set).
+
+Every function is at module level, so s2sad reads its source.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
+
+import numpy as np
+
+
+class Regression(NamedTuple):
+    fn: Callable[..., Any]
+    args: Tuple[Any, ...]
+    reason: str
+    wrt: Optional[Tuple[int, ...]] = None  # None: every float argument
+
+
+V = np.array([0.3, -0.2, 0.5, 0.9])
+M = np.array([[0.4, -0.9, 0.8, -0.85], [-1.2, -0.9, -0.5, 0.2], [-0.7, -1.1, 1.0, 1.2]])
+
+
+# ---------------------------------------------------------------------------
+# Known, being fixed
+# ---------------------------------------------------------------------------
+
+def scaled(fn):
+    @functools.wraps(fn)
+    def wrapper(a, b=0.5):
+        return 2.0 * fn(a, b) + 0.25
+    return wrapper
+
+
+@scaled
+def h_wrapped(a, b=0.5):
+    return np.tanh(a) * b + a * 0.5
+
+
+def wraps_decorator(x):
+    return h_wrapped(x, b=x)
+
+
+def wraps_decorator_in_loop(x, w):
+    acc = 0.0
+    for i, e in enumerate(w):
+        acc = 0.5 * acc + e * h_wrapped(e)
+    return acc + x
+
+
+def augment_element_of_a_local(x):
+    r = np.cos(np.arange(4.0) * x)
+    s = 0.0
+    for i, e in enumerate(r):
+        e += 0.3
+        s = s + e
+    return s
+
+
+def augment_element_of_zip(x, M):
+    for row in M:
+        a = np.ones(3)
+    k = a[:-1]
+    for e, q in zip(k, k):
+        q -= 1.0
+    return x
+
+
+def augment_element_of_reversed(x, v):
+    u = v.copy()
+    s = 0.0
+    for e in reversed(u):
+        e *= 2.0
+        s = s * 0.5 + e * x
+    return s
+
+
+def element_of_reversed_renamed(x):
+    r = np.cos(np.arange(4.0) * x)
+    for e in reversed(r):
+        s = e
+    s += 1.0
+    return np.sum(r * r) * 0.1 + s
+
+
+# ---------------------------------------------------------------------------
+# Found by the oracle and the grammar fuzzer
+# ---------------------------------------------------------------------------
+
+def list_concat(x):
+    items = [1.0] + [x, 1.0]
+    return items[2] * 0.5 + items[1] - items[-1]
+
+
+def list_concat_prefix(xs):
+    ys = [0.0] + xs
+    return ys[0] * 1.0 + ys[1] * 2.0
+
+
+def list_concat_then_unpack(xs):
+    head, second, *_ = xs + [0.0, 0.0]
+    return head + second
+
+
+def max_of_a_list(zs):
+    m = max(zs)
+    return m * 2.0
+
+
+def loop_over_an_iterator(x, M):
+    r = np.sum(M, axis=0)
+    acc = 0.0
+    it = iter(r)
+    for e in it:
+        acc = acc * 0.9 + np.sin(e)
+    acc += np.float64(acc)
+    return x
+
+
+def numpy_float64(x, v):
+    a = np.float64(x) * 2.0
+    return a * np.mean(v)
+
+
+KNOWN_FAILURES: List[Regression] = [
+    Regression(wraps_decorator, (0.7,),
+               "helpers decorated by a functools.wraps wrapper are differentiated without "
+               "the wrapper: value and derivative of the bare helper"),
+    Regression(wraps_decorator_in_loop, (0.7, V),
+               "functools.wraps wrapper ignored inside a loop"),
+    Regression(augment_element_of_a_local, (0.7,),
+               "e += 0.3 on the element of enumerate(r), r = np.cos(...), is refused as a "
+               "write into r"),
+    Regression(augment_element_of_zip, (0.7, M),
+               "q -= 1.0 on an element of zip(k, k), k a view of a local array, is refused "
+               "as a write into k"),
+    Regression(augment_element_of_reversed, (0.7, V),
+               "e *= 2.0 on an element of reversed(u) is refused as a write into u"),
+    Regression(element_of_reversed_renamed, (0.7,),
+               "s = e for e in reversed(r), then s += 1.0 after the loop: refused as a write "
+               "into r (a NumPy scalar is not a view)"),
+    Regression(list_concat, (0.7,),
+               "list concatenation [1.0] + [x, 1.0] is differentiated as elementwise "
+               "addition: gradient 0 instead of 1, and the tangent raises IndexError"),
+    Regression(list_concat_prefix, ([1.0, 3.0],),
+               "[0.0] + xs: gradient [1, 2] instead of [2, 0]"),
+    Regression(list_concat_then_unpack, ([5.0],),
+               "xs + [0.0, 0.0] unpacked: the tangent is dxs, too short to unpack "
+               "(ValueError in jvp)"),
+    Regression(max_of_a_list, ([1.0, 3.0, 2.0],),
+               "max(zs) of one list is refused: 'the call to max_ is missing the argument "
+               "b' (an internal name; max of an iterable is not supported)"),
+    Regression(loop_over_an_iterator, (0.7, M),
+               "a loop over it = iter(r) whose result is only used by code that does not "
+               "reach the output crashes in the derivative: object of type 'iterator' has "
+               "no len()"),
+    Regression(numpy_float64, (0.7, V),
+               "np.float64(x) is refused: no derivative rule for np.float64"),
+]
+
+
+# ---------------------------------------------------------------------------
+# Fixed: ordinary regressions now
+# ---------------------------------------------------------------------------
+
+def enumerate_twice(x, v):
+    s = 0.0
+    t = 0.0
+    for i, e in enumerate(v):
+        t = e * x
+        s = 0.5 * s + t
+    for j, d in enumerate(v):
+        s = s + (j + 1) * d * x
+    return s + t
+
+
+def identity_copy_then_write(x, w):
+    u = w * 1.0
+    w[0] = x
+    return np.sum(u * w)
+
+
+def identity_copy_written(x, w):
+    w = w * 1.0
+    v = w * 1.0
+    w[1] = x * x
+    return np.sum(v) + np.sum(w)
+
+
+def repeat_call_across_a_view_write(x, v):
+    a = np.cos(v)
+    k = a.reshape(2, 2)
+    k[0, 1] = x
+    b = np.cos(v)
+    return np.sum(b * b) + np.sum(k)
+
+
+def repeat_call_across_a_write(x):
+    a = np.sin(np.ones(4))
+    a[0] = x
+    b = np.sin(np.ones(4))
+    return np.sum(a * b)
+
+
+def std_of_a_constant(x, v):
+    return np.std(np.ones(4) * x) * 2.0 + np.std(v * 0.0 + x) + x
+
+
+def abs_of_a_numpy_sum(x, v):
+    return abs(np.sum(v)) * x + abs(v[0]) * x
+
+
+def augment_element_of_a_parameter(x, v):
+    s = 0.0
+    for i, e in enumerate(v):
+        e += 0.3
+        s = s + e * x
+    return s
+
+
+FIXED: List[Regression] = [
+    Regression(enumerate_twice, (0.7, V),
+               "two loops over enumerate(v): CSE merged the two iterators"),
+    Regression(identity_copy_then_write, (0.7, V),
+               "u = w * 1.0 simplified into an alias of w, then w written"),
+    Regression(identity_copy_written, (0.7, V),
+               "v = w * 1.0 simplified into an alias of w, then w written"),
+    Regression(repeat_call_across_a_view_write, (0.7, V),
+               "identical calls merged across a write through a view of the first"),
+    Regression(repeat_call_across_a_write, (0.7,),
+               "identical calls merged across a write into the first"),
+    Regression(std_of_a_constant, (0.7, V), "np.std of a constant vector: NaN gradient"),
+    Regression(abs_of_a_numpy_sum, (0.7, V), "abs() of a NumPy scalar crashed"),
+    Regression(augment_element_of_a_parameter, (0.7, V),
+               "e += 0.3 in `for i, e in enumerate(v)` falsely refused"),
+]
+
+
+# The project's corpora: entries failing today, (function name, input set) -> reason.
+CORPUS_XFAIL: Dict[Tuple[str, int], str] = {
+    ("starred_stats", 1): "jvp of `xs + [0.0, 0.0]` unpacked raises ValueError: list "
+                          "concatenation's tangent is dxs (see list_concat_then_unpack)",
+    ("softmax_list", 0): "max(zs) of one list is refused (see max_of_a_list)",
+    ("softmax_list", 1): "max(zs) of one list is refused (see max_of_a_list)",
+    ("softmax_list", 2): "max(zs) of one list is refused (see max_of_a_list)",
+}
