@@ -19,6 +19,7 @@ from .arguments import Wrt, call_error
 from .backend import emit_function, load
 from .errors import DifferentiationError
 from .frontend import bindings, lower
+from .frontend.limits import compiling, too_deep
 from .frontend.primitive import with_source
 from .frontend.source import underlying_function
 from .ir import Function, Global, verify
@@ -135,20 +136,24 @@ def compile_derivative(mode: str, fn: Callable[..., Any], wrt: Wrt, kinds: Dict[
     """The ``mode`` derivative of ``fn`` as a live function with ``.source``: "reverse"
     returns (value, gradient), "forward" (value, tangent), "tangent" the tangent alone;
     ``functions``: the function arguments it is compiled for (see ``compile_for_call``)."""
-    with bindings.recording() as depends_on:
-        if mode == "reverse":
-            func, _ = adjoint_ir(fn, wrt, kinds, optimize, functions)
-            suffix = "adjoint"
-        else:
-            func, _ = tangent_ir(fn, wrt, kinds, optimize, keep_value=(mode == "forward"),
-                                 functions=functions)
-            suffix = "tangent"
-    emitted = emit_function(func, name=f"{func.name}_{suffix}", comments=True)
-    fn = load(emitted.source, emitted.name, emitted.namespace, f"{suffix} {func.qualname}",
-              emitted.locations)
-    fn.scalar_only = func.scalar_only
-    fn.depends_on = tuple(depends_on)  # the user's names it assumed: see frontend.bindings
-    return fn
+    with compiling():  # one compile at a time, with room for deep expressions
+        try:
+            with bindings.recording() as depends_on:
+                if mode == "reverse":
+                    func, _ = adjoint_ir(fn, wrt, kinds, optimize, functions)
+                    suffix = "adjoint"
+                else:
+                    func, _ = tangent_ir(fn, wrt, kinds, optimize,
+                                         keep_value=(mode == "forward"), functions=functions)
+                    suffix = "tangent"
+            emitted = emit_function(func, name=f"{func.name}_{suffix}", comments=True)
+            compiled = load(emitted.source, emitted.name, emitted.namespace,
+                            f"{suffix} {func.qualname}", emitted.locations)
+        except RecursionError:
+            raise too_deep(fn) from None
+    compiled.scalar_only = func.scalar_only
+    compiled.depends_on = tuple(depends_on)  # the user's names it assumed: see bindings
+    return compiled
 
 
 def compile_adjoint(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],

@@ -10,13 +10,18 @@ from typing import Any, Callable
 
 from ..ir import Function
 from ..passes import eliminate_dead_code
+from .limits import compiling, too_deep
 from .lower import lower_function
 from .source import parse_function
 
 
 def lower(fn: Callable[..., Any]) -> Function:
     """The cleaned-up IR of ``fn``."""
-    return eliminate_dead_code(lower_function(parse_function(fn)))
+    with compiling():
+        try:
+            return eliminate_dead_code(lower_function(parse_function(fn)))
+        except RecursionError:
+            raise too_deep(fn) from None
 
 
-__all__ = ["lower"]
+__all__ = ["compiling", "lower"]

@@ -10,6 +10,7 @@ Names in s2sad's own modules (rule templates) are never rebound and are not reco
 """
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from typing import Any, Dict, Iterable, Iterator, List, Tuple
 
@@ -18,37 +19,50 @@ MISSING = object()  # a name that must stay undefined in a scope (a builtin not 
 # (scope, name, object): scope is a dict (globals, builtins) or a closure cell.
 Binding = Tuple[Any, str, Any]
 
-_active: List[Dict[Tuple[int, str], Binding]] = []
+
+class _Recordings(threading.local):
+    """The recordings open in one thread, innermost last: each thread's compiles record
+    into their own (a binding resolved in one thread never lands in another's)."""
+
+    def __init__(self) -> None:
+        self.stack: List[Dict[Tuple[int, str], Binding]] = []
+
+
+_active = _Recordings()
 
 
 @contextmanager
 def recording() -> Iterator[List[Binding]]:
-    """Collect every binding resolved inside the block; the list fills when it ends."""
+    """Collect every binding resolved inside the block (in this thread); the list fills
+    when it ends."""
+    stack = _active.stack
     found: Dict[Tuple[int, str], Binding] = {}
-    _active.append(found)
+    stack.append(found)
     result: List[Binding] = []
     try:
         yield result
     finally:
-        _active.pop()  # compiles nest, so the innermost recording ends first
+        stack.pop()  # compiles nest, so the innermost recording ends first
         result.extend(found.values())
-        if _active:  # a compile inside a compile: the outer one depends on these too
-            _active[-1].update(found)
+        if stack:  # a compile inside a compile: the outer one depends on these too
+            stack[-1].update(found)
 
 
 def note(scope: Any, name: str, obj: Any, module: Any = None) -> None:
     """Record that ``name`` in ``scope`` was resolved to ``obj`` (``module``: the
     ``__name__`` of the function's module, to leave s2sad's own out)."""
-    if _active and not (isinstance(module, str) and module.startswith("s2sad.")):
-        _active[-1][(id(scope), name)] = (scope, name, obj)
+    stack = _active.stack
+    if stack and not (isinstance(module, str) and module.startswith("s2sad.")):
+        stack[-1][(id(scope), name)] = (scope, name, obj)
 
 
 def note_all(bindings: Iterable[Binding]) -> None:
     """Record bindings an already compiled function depends on (a derivative's
     generated code read again by an outer derivative)."""
-    if _active:
+    stack = _active.stack
+    if stack:
         for scope, name, obj in bindings:
-            _active[-1][(id(scope), name)] = (scope, name, obj)
+            stack[-1][(id(scope), name)] = (scope, name, obj)
 
 
 def still_hold(bindings: Iterable[Binding]) -> bool:

@@ -14,6 +14,8 @@ import itertools
 import linecache
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from .limits import compiling
+
 _WRAPPERS: Dict[int, Tuple[Any, Callable[..., Any]]] = {}  # id -> (callable, wrapper)
 _counter = itertools.count()
 
@@ -31,6 +33,14 @@ def with_source(fn: Any) -> Any:
     names = _required_positional(fn)
     if names is None:
         return fn
+    with compiling():  # one wrapper per callable, whichever thread asks first
+        cached = _WRAPPERS.get(id(fn))
+        if cached is not None and cached[0] is fn:
+            return cached[1]
+        return _wrapper(fn, names)
+
+
+def _wrapper(fn: Any, names: List[str]) -> Callable[..., Any]:
     name = getattr(fn, "__name__", "")
     name = name if name.isidentifier() else "primitive"
     callee = "primitive" if "primitive" not in names else "primitive_"
