@@ -11,7 +11,6 @@ through a two-line function that calls it.
 from __future__ import annotations
 
 import functools
-import inspect
 import itertools
 import linecache
 import weakref
@@ -26,7 +25,8 @@ from .errors import ArgumentError, DifferentiationError, point_at_user_line
 from .frontend import lower
 from .frontend.bindings import still_hold
 from .frontend.primitive import with_source
-from .frontend.source import definition_site, underlying_function
+from .frontend.source import definition_site, signature, signature_function, \
+    underlying_function
 from .ir import print_function
 
 _TRANSFORMS: "weakref.WeakKeyDictionary[Any, Dict[Tuple, Any]]" = weakref.WeakKeyDictionary()
@@ -129,10 +129,11 @@ class Derivative:
         """A plain function with source that calls this derivative's compiled code for
         these arguments and returns what calling this derivative returns."""
         compiled = self.specialize(args, kwargs)
-        signature = inspect.signature(underlying_function(self.f))
-        params = [p.replace(default=None) if p.default is not p.empty else p
-                  for p in signature.parameters.values()]
-        text = str(signature.replace(parameters=params))
+        found = signature(self.f)
+        params = [p.replace(default=None if p.default is not p.empty else p.empty,
+                            annotation=p.empty)  # the shim's namespace has no annotations
+                  for p in found.parameters.values()]
+        text = str(found.replace(parameters=params, return_annotation=found.empty))
         call = ", ".join(f"*{p.name}" if p.kind == p.VAR_POSITIONAL else
                          f"**{p.name}" if p.kind == p.VAR_KEYWORD else
                          f"{p.name}={p.name}" if p.kind == p.KEYWORD_ONLY else p.name
@@ -144,8 +145,9 @@ class Derivative:
         namespace = {compiled.__name__: compiled}
         exec(compile(source, filename, "exec"), namespace)
         fn = namespace[name]
-        target = underlying_function(self.f)
-        fn.__defaults__, fn.__kwdefaults__ = target.__defaults__, target.__kwdefaults__
+        target = signature_function(self.f)
+        fn.__defaults__ = getattr(target, "__defaults__", None)
+        fn.__kwdefaults__ = getattr(target, "__kwdefaults__", None)
         return fn
 
     @property
@@ -349,7 +351,7 @@ def _basis(x: Any) -> Tuple[Tuple[int, ...], List[Any]]:
 
 
 def _positions(f: Callable[..., Any], wrt: pipeline.Wrt) -> List[int]:
-    names = list(inspect.signature(underlying_function(f)).parameters)
+    names = list(signature(f).parameters)
     items = wrt if isinstance(wrt, tuple) else (wrt,)
     return [names.index(w) if isinstance(w, str) else w for w in items]
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import ArgumentError, DifferentiationError
 from .frontend.primitive import with_source
-from .frontend.source import definition_site, underlying_function
+from .frontend.source import definition_site, signature, underlying_function
 
 Wrt = Union[int, str, Tuple[Union[int, str], ...]]
 
@@ -41,7 +41,7 @@ def checked_wrt(wrt: Any, fn: Callable[..., Any]) -> Wrt:
 
 def _first_parameter(fn: Callable[..., Any]) -> str:
     try:
-        return next(iter(inspect.signature(underlying_function(fn)).parameters), "x")
+        return next(iter(signature(fn).parameters), "x")
     except (TypeError, ValueError):
         return "x"
 
@@ -60,8 +60,7 @@ class WrtArguments:
         self.fn = fn
         self.positions: List[Tuple[int, str]] = []  # (position or -1, name)
         try:
-            params = list(inspect.signature(underlying_function(with_source(fn)))
-                          .parameters.values())
+            params = list(signature(with_source(fn)).parameters.values())
         except (TypeError, ValueError):
             return
         positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY,

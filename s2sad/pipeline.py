@@ -21,7 +21,7 @@ from .errors import DifferentiationError
 from .frontend import bindings, lower
 from .frontend.limits import compiling, too_deep
 from .frontend.primitive import with_source
-from .frontend.source import underlying_function
+from .frontend.source import signature
 from .ir import Function, Global, verify
 from .ir.inline import substitute
 from .ir.nodes import VAR_KEYWORD, VAR_POSITIONAL
@@ -69,7 +69,7 @@ def kinds_from_annotations(fn: Callable[..., Any]) -> Dict[str, str]:
     """Parameter kinds from annotations and defaults, for source shown before any call; a
     parameter with neither is left out (its kind is not known)."""
     kinds = {}
-    for name, param in inspect.signature(underlying_function(fn)).parameters.items():
+    for name, param in signature(fn).parameters.items():
         annotation = param.annotation
         if isinstance(annotation, type) and annotation is not inspect.Parameter.empty:
             kinds[name] = kind_of_type(annotation)
@@ -167,11 +167,11 @@ def _bound_arguments(fn: Callable[..., Any], args: Sequence[Any],
     """The call's arguments by parameter name (defaults included); None without a
     signature (no source either: lowering says so)."""
     try:
-        signature = inspect.signature(underlying_function(with_source(fn)))
+        found = signature(with_source(fn))
     except (TypeError, ValueError):
         return None
     try:
-        bound = signature.bind(*args, **kwargs)
+        bound = found.bind(*args, **kwargs)
     except TypeError as exc:
         raise call_error(fn, str(exc)) from None
     bound.apply_defaults()

@@ -23,6 +23,249 @@ from s2sad.frontend import limits
 
 from .numeric import numeric_gradient
 
+# -- decorators -------------------------------------------------------------------------
+
+
+def doubled(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return 2 * fn(x)
+    return wrapper
+
+
+def tripled(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return 3.0 * fn(*args, **kwargs)
+    return wrapper
+
+
+def passed_through(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def shifted(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        value = fn(*args, **kwargs)
+        return value + args[0]  # uses args itself: not a plain forwarding wrapper
+    return wrapper
+
+
+@doubled
+def squared(x):
+    return x ** 2 * 1.5
+
+
+@tripled
+def product(x, y, *, k=2.0):
+    return x * y * k
+
+
+@passed_through
+@tripled
+def wave(x, y=4.0):
+    return math.sin(x) * y
+
+
+@passed_through
+def plain(x):
+    return x * x * x
+
+
+@shifted
+def cubed(x):
+    return x * x * x
+
+
+@functools.lru_cache(maxsize=None)
+def memoized(x):
+    return x * x
+
+
+class Shapes:
+    @staticmethod
+    @tripled
+    def area(x):
+        return x * x
+
+    @classmethod
+    @tripled
+    def side(cls, x):
+        return x * cls.factor
+
+    factor = 5.0
+
+
+def test_a_wraps_decorator_that_changes_the_result_is_differentiated():
+    assert squared(2.0) == 12.0
+    assert s2sad.grad(squared)(2.0) == 12.0  # d/dx 2 * 1.5 x^2 = 6x
+    assert s2sad.value_and_grad(squared)(2.0) == (12.0, 12.0)
+    assert s2sad.jvp(squared)(2.0, 0.5) == (12.0, 6.0)
+    assert s2sad.vjp(squared)(2.0, 2.0) == (12.0, 24.0)
+    assert s2sad.hessian(squared)(3.0) == pytest.approx(6.0)
+    assert s2sad.grad(s2sad.grad(squared))(1.0) == pytest.approx(6.0)
+
+
+def test_a_wrapper_passing_on_args_and_kwargs_takes_the_wrapped_parameters():
+    assert s2sad.grad(product)(2.0, 5.0) == 30.0  # 3 * y * k
+    assert s2sad.grad(product, wrt="y")(2.0, 5.0, k=3.0) == 18.0  # 3 * x * k
+    value, (dx, dy) = s2sad.value_and_grad(product, wrt=(0, 1))(2.0, 5.0)
+    assert (value, dx, dy) == (product(2.0, 5.0), 30.0, 12.0)
+    value, tangent = s2sad.jvp(product)(2.0, 5.0, 1.0)
+    assert (value, tangent) == (60.0, 30.0)
+
+
+def test_stacked_wrappers_and_defaults():
+    assert wave(0.5) == pytest.approx(3.0 * math.sin(0.5) * 4.0)
+    assert s2sad.grad(wave)(0.5) == pytest.approx(3.0 * math.cos(0.5) * 4.0)
+    assert s2sad.grad(wave, wrt=1)(0.5, 2.0) == pytest.approx(3.0 * math.sin(0.5))
+    assert s2sad.grad(wave)(0.7, 2.0) == pytest.approx(numeric_gradient(wave, (0.7, 2.0), 0))
+
+
+def test_a_wrapper_that_only_passes_its_arguments_on_is_skipped():
+    assert "mul %0, %x" in s2sad.ir(plain) or "mul %x, %x" in s2sad.ir(plain)
+    assert "@fn" not in s2sad.ir(plain)
+    assert s2sad.grad(plain)(2.0) == 12.0
+
+
+def test_a_wrapper_using_its_args_otherwise_is_read_as_written():
+    assert cubed(2.0) == 10.0
+    with pytest.raises(s2sad.DifferentiationError) as info:
+        s2sad.grad(cubed)(2.0)  # never 12.0, the derivative of the function it wraps
+    assert __file__ in str(info.value)
+
+
+def test_decorated_static_and_class_methods():
+    assert s2sad.grad(Shapes.area)(2.0) == 12.0  # 3 * 2x
+    assert Shapes.side(2.0) == 30.0
+    assert s2sad.grad(Shapes.side, wrt=1)(Shapes, 2.0) == 15.0  # 3 * 5
+
+
+def test_a_wrapper_without_source_is_refused_at_the_definition():
+    with pytest.raises(s2sad.DifferentiationError) as info:
+        s2sad.grad(memoized)(2.0)
+    message = str(info.value)
+    line = memoized.__wrapped__.__code__.co_firstlineno
+    assert message.startswith(f"{__file__}:{line}: ")
+    assert "no source" in message and "memoized.__wrapped__" in message
+
+
+def test_functools_wraps_after_a_transform_does_not_share_its_cache():
+    def base(x):
+        return x * x
+
+    assert s2sad.grad(base)(3.0) == 6.0
+    wrapped = doubled(base)  # copies base.__dict__, where base's transforms are kept
+    assert s2sad.grad(wrapped) is not s2sad.grad(base)
+    assert s2sad.grad(wrapped)(3.0) == 12.0
+    assert s2sad.grad(base)(3.0) == 6.0
+
+
+# -- source edited after import -----------------------------------------------------------
+
+
+def load_module(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MODULE = textwrap.dedent("""\
+    import math
+
+    SCALE = 1.5
+
+
+    def f(x):
+        return x * x * 3.0
+
+
+    def make(k):
+        def inner(x):
+            return k * x * x
+        return inner
+
+
+    g = lambda x: math.sin(x) * 2.0
+
+
+    class Model:
+        def loss(self, x):
+            return x * x * SCALE
+    """)
+
+
+@pytest.mark.parametrize("edit", [
+    ("return x * x * 3.0", "return x * x * 5.0"),       # a constant
+    ("return x * x * 3.0", "return x + x * 3.0"),       # an operator
+    ("import math\n", "import math\nimport cmath\n"),     # the function moved down
+])
+def test_a_function_whose_file_was_edited_is_refused(tmp_path, edit):
+    path = tmp_path / "edited_math.py"
+    path.write_text(MODULE)
+    module = load_module(path, f"edited_math_{abs(hash(edit))}")
+    path.write_text(MODULE.replace(*edit) + "\n# edited\n")
+    for transform in (s2sad.grad, s2sad.jvp):
+        with pytest.raises(s2sad.DifferentiationError) as info:
+            transform(module.f)(2.0, *(() if transform is s2sad.grad else (1.0,)))
+        message = str(info.value)
+        assert message.startswith(f"{path}:6: "), message
+        assert "changed since it was loaded" in message and "reload" in message
+    assert module.f(2.0) == 12.0  # the code that runs is the old one
+
+
+def test_a_module_edited_elsewhere_still_differentiates(tmp_path):
+    path = tmp_path / "edited_below.py"
+    path.write_text(MODULE)
+    module = load_module(path, "edited_below")
+    path.write_text(MODULE + "\n\ndef added(y):\n    return y - 1.0\n")
+    assert s2sad.grad(module.f)(2.0) == 12.0
+    assert s2sad.grad(module.make(2.0))(3.0) == 12.0
+    assert s2sad.grad(module.g)(0.3) == pytest.approx(2.0 * math.cos(0.3))
+    assert s2sad.grad(module.Model.loss, wrt=1)(module.Model(), 2.0) == 6.0
+
+
+def test_a_lambda_nested_function_and_method_of_an_edited_file_are_refused(tmp_path):
+    path = tmp_path / "edited_all.py"
+    path.write_text(MODULE)
+    module = load_module(path, "edited_all")
+    path.write_text(MODULE.replace("2.0", "7.0").replace("k * x", "k + x")
+                    .replace("SCALE\n", "SCALE * 2\n"))
+    for fn, wrt, args in ((module.g, 0, (0.3,)), (module.make(2.0), 0, (3.0,)),
+                          (module.Model.loss, 1, (module.Model(), 2.0))):
+        with pytest.raises(s2sad.DifferentiationError, match="changed since it was loaded"):
+            s2sad.grad(fn, wrt=wrt)(*args)
+
+
+def test_a_notebook_cell_run_again_with_new_text_is_read_anew():
+    filename = "<ipython-input-41-trust>"
+    source = "def cell(x):\n    return 4.0 * x * x\n"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {}
+    exec(compile(source, filename, "exec"), namespace)
+    assert s2sad.grad(namespace["cell"])(1.0) == 8.0
+    edited = source.replace("4.0", "9.0")  # the cell's text replaced, not run again
+    linecache.cache[filename] = (len(edited), None, edited.splitlines(True), filename)
+    with pytest.raises(s2sad.DifferentiationError, match="changed since it was loaded"):
+        s2sad.grad(namespace["cell"], wrt="x")(1.0)
+
+
+def asserting(x):
+    assert x > 0.0, "x must be positive"
+    return x * x * 2.0
+
+
+def test_a_function_with_an_assert_in_a_test_module_differentiates():
+    # pytest rewrote this module's asserts: the code that runs is not the text's own
+    assert s2sad.grad(asserting)(3.0) == 12.0
+    assert s2sad.jvp(asserting)(3.0, 1.0) == (18.0, 12.0)
+
+
 # -- deep expressions -------------------------------------------------------------------
 
 

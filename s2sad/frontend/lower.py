@@ -114,7 +114,7 @@ class Lowerer:
     # -- the function -----------------------------------------------------------------
     def function(self) -> Function:
         node, fn = self.parsed.node, self.parsed.function
-        params = self.parameters(node.args, fn)
+        params = self.parameters(node.args, *self.parsed.default_values())
         body_region = Region([p.value for p in params])
         body = list(node.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
@@ -133,10 +133,10 @@ class Lowerer:
                 self.builder.terminate("return", [result])
         return Function(node.name, params, body_region, self.loc(node), fn.__qualname__)
 
-    def parameters(self, args: gast.arguments, fn: Callable[..., Any]) -> List[Param]:
+    def parameters(self, args: gast.arguments, defaults: Sequence[Any],
+                   kwdefaults: Dict[str, Any]) -> List[Param]:
         positional = [(a, nodes.POSITIONAL_ONLY) for a in args.posonlyargs]
         positional += [(a, nodes.POSITIONAL_OR_KEYWORD) for a in args.args]
-        defaults = fn.__defaults__ or ()
         first_default = len(positional) - len(defaults)
         params = []
         for index, (arg, kind) in enumerate(positional):
@@ -144,7 +144,6 @@ class Lowerer:
             params.append(Param(arg.id, kind, Value(arg.id), default))
         if args.vararg is not None:
             params.append(Param(args.vararg.id, nodes.VAR_POSITIONAL, Value(args.vararg.id)))
-        kwdefaults = fn.__kwdefaults__ or {}
         for arg in args.kwonlyargs:
             params.append(Param(arg.id, nodes.KEYWORD_ONLY, Value(arg.id),
                                 kwdefaults.get(arg.id, nodes.NO_DEFAULT)))

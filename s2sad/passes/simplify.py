@@ -1,7 +1,8 @@
 """Simplification: takes a Function, gives it back (in place) without what inlined
 templates leave behind (and, separately, without repeated pure expressions): ops on
 literals become literals, ``if`` on a literal becomes the branch taken, unnamed copies
-disappear, and ``a ** 1``, ``a * 1``, ``a / 1`` become ``a``. Whether a rewrite that makes
+disappear, ``a ** 1``, ``a * 1``, ``a / 1`` become ``a``, and the items of a tuple or list
+made here are read from where they were made (``a, b = (x, y)``, ``[x, y][0]``). Whether a rewrite that makes
 two names one object, or computes a value once for two uses, is sound is asked of
 :mod:`.effects` (nothing written in place, no iterator), never decided here.
 """
@@ -35,21 +36,49 @@ def _identity(op: Op) -> Operand:
     return None
 
 
-def _simplify_region(region: Region, mapping: Dict[Value, Operand], effects: Effects) -> bool:
+def _parts(op: Op, defs: Dict[Value, Op], effects: Effects) -> Optional[List[Operand]]:
+    """What ``a, b = t`` or ``t[k]`` (a literal ``k``) gives when ``t`` is a tuple or list
+    this function made and nothing changes in place: the items it was made of."""
+    container = op.operands[0] if op.opcode in ("unpack", "getitem") else None
+    made = defs.get(container) if isinstance(container, Value) else None
+    if made is None or made.opcode not in ("tuple", "list") or effects.written(container):
+        return None
+    items = made.operands
+    if op.opcode == "unpack":
+        if op.attrs.get("star") is None and op.attrs.get("count") == len(items):
+            return list(items)
+        return None
+    index = op.operands[1]
+    if isinstance(index, Const) and type(index.value) is int \
+            and -len(items) <= index.value < len(items):
+        return [items[index.value]]
+    return None
+
+
+def _simplify_region(region: Region, mapping: Dict[Value, Operand], effects: Effects,
+                     defs: Dict[Value, Op]) -> bool:
     changed = False
     out: List[Op] = []
     for op in region.ops:
         op.operands = [substitute(o, mapping) for o in op.operands]
         if op.opcode == "if" and isinstance(op.operands[0], Const):
             taken = op.regions[0 if op.operands[0].value else 1]
-            _simplify_region(taken, mapping, effects)
+            _simplify_region(taken, mapping, effects, defs)
             yielded = taken.ops[-1].operands
             mapping.update(zip(op.results, yielded))
             out.extend(taken.ops[:-1])
             changed = True
             continue
         for inner in op.regions:
-            changed |= _simplify_region(inner, mapping, effects)
+            changed |= _simplify_region(inner, mapping, effects, defs)
+        parts = _parts(op, defs, effects)
+        if parts is not None:
+            for result, part in zip(op.results, parts):
+                if isinstance(part, Value) and not part.hint and result.hint:
+                    part.hint = result.hint
+                mapping[result] = part
+            changed = True
+            continue
         if len(op.results) == 1:
             result = op.results[0]
             replacement = fold(op.opcode, op.operands, op.attrs)
@@ -131,6 +160,7 @@ def simplify(func: Function, effects: Optional[Effects] = None) -> Function:
     result the object of its operand only where ``effects`` (of ``func``; found when not
     given) allows it."""
     effects = effects or Effects(func)
-    while _simplify_region(func.body, {}, effects):
+    while _simplify_region(func.body, {}, effects,
+                           {r: op for op in func.walk() for r in op.results}):
         pass
     return func
