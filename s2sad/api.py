@@ -4,7 +4,13 @@ Each transform compiles once per (function, wrt, options) and per kind of argume
 (numbers, arrays of each number of dimensions, other objects), caches the result (compiled
 again when a global or closure variable it assumed has been rebound), and then calls only
 generated code. Arguments differentiated are checked and promoted first (``arguments``);
-an exception raised in generated code names the user's line it was computing.
+an exception raised in generated code names the user's line it was computing. A gradient
+(or cotangent) has the structure and type of its argument: an array, even a 0-d one, for
+an array.
+
+The transforms of a function are kept with it (in its ``__dict__``), so they, their
+compiled code and what that holds are freed with the function. Transforms may be called
+from several threads: a derivative is compiled once, by the first thread to need it.
 Transforms compose: ``jvp(grad(f))`` differentiates the code ``grad(f)`` generated,
 through a two-line function that calls it.
 """
@@ -13,7 +19,10 @@ from __future__ import annotations
 import functools
 import itertools
 import linecache
+import threading
+import types
 import weakref
+from collections import OrderedDict
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -29,8 +38,82 @@ from .frontend.source import definition_site, signature, signature_function, \
     underlying_function
 from .ir import print_function
 
-_TRANSFORMS: "weakref.WeakKeyDictionary[Any, Dict[Tuple, Any]]" = weakref.WeakKeyDictionary()
 _shims = itertools.count()
+_ATTRIBUTE = "__s2sad_transforms__"
+
+
+class _Transforms(dict):
+    """The transforms of one function, by (kind, wrt, options): kept in the function's
+    ``__dict__``, so a transform referring to its function does not keep it alive (a
+    weak-key cache whose values refer to their key would)."""
+
+    def __init__(self, owner: Any = None):
+        super().__init__()
+        self.owner = weakref.ref(owner) if owner is not None else None
+
+    def __reduce__(self) -> Any:  # a pickled function (cloudpickle) carries no compiled code
+        return _Transforms, ()
+
+
+class _Registry:
+    """Where each function's transforms are kept (see :class:`_Transforms`): in the
+    function's ``__dict__``; for builtins and NumPy functions, which live as long as their
+    module, in a weak-key table; not at all for other callables (bound methods, whose
+    instance a cache would keep alive). Also every transform alive, for ``forget``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.modules: "weakref.WeakKeyDictionary[Any, Dict[Tuple, Any]]" = \
+            weakref.WeakKeyDictionary()
+        self.alive: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+    def get(self, f: Any, default: Any = None) -> Any:
+        """The transforms kept for ``f``, or ``default``."""
+        found = self.table(f, create=False)
+        return default if found is None else found
+
+    def table(self, f: Any, create: bool) -> Optional[Dict[Tuple, Any]]:
+        """``f``'s transforms (made when ``create``); None where they are not kept."""
+        if type(f) is types.FunctionType or isinstance(f, _OWN_TYPES):
+            found = f.__dict__.get(_ATTRIBUTE)
+            if isinstance(found, _Transforms) and found.owner is not None \
+                    and found.owner() is f:
+                return found
+            if not create:
+                return None
+            # absent, or copied from the function a wrapper wraps (functools.wraps)
+            found = _Transforms(f)
+            f.__dict__[_ATTRIBUTE] = found
+            return found
+        if isinstance(f, pipeline.FUNCTION_TYPES) and \
+                isinstance(getattr(f, "__self__", None), (types.ModuleType, type(None))):
+            try:
+                found = self.modules.get(f)
+                if found is None and create:
+                    found = self.modules.setdefault(f, {})
+                return found
+            except TypeError:  # not weak-referenceable
+                return None
+        return None
+
+    def values(self) -> List[Dict[Any, Any]]:
+        """Every transform alive, in one table (``custom`` forgets their compiled code
+        when rules change)."""
+        with self.lock:
+            return [dict(enumerate(list(self.alive)))]
+
+
+_TRANSFORMS = _Registry()
+_OWN_TYPES: Tuple[type, ...] = ()  # the transforms' classes, set below
+
+
+def _named_like(wrapper: Any, f: Callable[..., Any]) -> None:
+    """``functools.update_wrapper(wrapper, f)`` for names and docs (the function the user
+    wrote), without the transforms ``f`` keeps in its ``__dict__``."""
+    functools.update_wrapper(wrapper, underlying_function(f), updated=())
+    wrapper.__dict__.update((k, v) for k, v in getattr(underlying_function(f), "__dict__",
+                                                        {}).items() if k != _ATTRIBUTE)
+    wrapper.__wrapped__ = f
 
 
 def ir(f: Callable[..., Any]) -> str:
@@ -60,6 +143,7 @@ class Derivative:
 
     mode = "reverse"
     picks = 1  # which element of (value, derivative) calling this returns to a caller
+    shaped = True  # the derivative has the structure of the arguments differentiated
 
     def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt, optimize: bool = True):
         self.f = f
@@ -69,15 +153,24 @@ class Derivative:
         self.plain: Dict[Tuple, bool] = {}  # per key: no argument needs promoting
         # the compiled code for positional arguments of plain types (numbers): one lookup
         self.ready: Dict[Tuple, Callable[..., Any]] = {}
+        # keys holding functions given as arguments, oldest first (at most FUNCTION_KEYS)
+        self.function_keys: "OrderedDict[Tuple, None]" = OrderedDict()
+        self.shape_variants: Dict[Tuple, set] = {}  # generic key -> shaped keys compiled
         self._latest: Optional[Callable[..., Any]] = None
+        self._lock = threading.RLock()  # one thread compiles each specialization
         self.arguments = WrtArguments(f, wrt)
-        functools.update_wrapper(self, underlying_function(f))
+        _named_like(self, f)
+        with _TRANSFORMS.lock:
+            _TRANSFORMS.alive.add(self)
 
     def forget(self) -> None:
         """Drop the compiled code: the next call compiles again (rules changed)."""
-        self.compiled.clear()
-        self.ready.clear()
-        self._latest = None
+        with self._lock:
+            self.compiled.clear()
+            self.ready.clear()
+            self.function_keys.clear()
+            self.shape_variants.clear()
+            self._latest = None
 
     def specialize(self, args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
         """The derivative compiled for arguments of these types (compiled on first use)."""
@@ -96,20 +189,63 @@ class Derivative:
             key = _array_key(args, kwargs)  # dimensions and dtype kinds, functions given
         plain = self.plain.get(key)
         if plain is None:  # floats and float arrays need nothing done
-            plain = self.plain[key] = self.arguments.are_plain(args, kwargs)
+            plain = self.arguments.are_plain(args, kwargs)
+            if key is arg_types or not _holds_function(key):
+                self.plain[key] = plain
         if not plain:
             args, kwargs = self.arguments.promoted(args, kwargs)
             key = _array_key(args, kwargs)
+        shaped = key is not arg_types and self.mode == "reverse"
+        if shaped:  # specialized to the arrays' shapes too, for a few shapes per kind
+            generic = key
+            key = generic + (_shapes(args, kwargs),)
+            if key not in self.compiled:
+                seen = self.shape_variants.setdefault(generic, set())
+                shaped = len(seen) < self.SHAPE_VARIANTS
+                if shaped:
+                    seen.add(key)
+                else:
+                    key = generic
         fn = self.compiled.get(key)
         if fn is None or not still_hold(fn.depends_on):  # new types, or names rebound
-            target = _as_function(self.f, args, kwargs)
-            fn = pipeline.compile_for_call(self.mode, target, self.wrt, args, kwargs,
-                                           self.optimize)
-            self.compiled[key] = fn
-            self._latest = fn
+            with self._lock:  # another thread may be compiling it: wait for its result
+                fn = self.compiled.get(key)
+                if fn is None or not still_hold(fn.depends_on):
+                    target = _as_function(self.f, args, kwargs)
+                    fn = pipeline.compile_for_call(self.mode, target, self.wrt, args,
+                                                   kwargs, self.optimize, shaped)
+                    # whether a derivative returned may need reshaping to its argument's
+                    # type (a 0-d array, maybe inside a container): the key tells
+                    fn.zero_d = self.shaped and self.arguments.may_hold_0d(args, kwargs)
+                    self.keep(key, fn)
         if key is arg_types and plain and not kwargs:
             self.ready[arg_types] = fn
         return fn, args, kwargs
+
+    FUNCTION_KEYS = 16  # specializations for functions given as arguments kept at once
+    # Shapes compiled for per kind of arguments; calls with further shapes share one
+    # program that does not know them (as each new shape would otherwise compile again).
+    SHAPE_VARIANTS = 8
+
+    def keep(self, key: Tuple, fn: Callable[..., Any]) -> None:
+        """Cache ``fn`` for ``key``. Keys holding functions given as arguments (compiled
+        into the code, a new one per function) are kept for the last ``FUNCTION_KEYS``
+        functions only, so passing a new lambda per call does not keep them all alive."""
+        self.compiled[key] = fn
+        self._latest = fn
+        if _holds_function(key):
+            self.function_keys[key] = None
+            self.function_keys.move_to_end(key)
+            while len(self.function_keys) > self.FUNCTION_KEYS:
+                old, _ = self.function_keys.popitem(last=False)
+                self.compiled.pop(old, None)
+
+    def shaped_like_arguments(self, derivative: Any, args: Tuple,
+                              kwargs: Dict[str, Any]) -> Any:
+        """``derivative`` (a gradient or cotangent) with an array for each 0-d array
+        argument differentiated (compiled code computes those as numbers)."""
+        return self.arguments.shaped_like_arguments(derivative, args, kwargs,
+                                                    isinstance(self.wrt, tuple))
 
     def execute(self, fn: Callable[..., Any], args: Tuple, kwargs: Dict[str, Any]) -> Any:
         """``fn(*args, **kwargs)``; an exception raised in generated code comes out naming
@@ -154,16 +290,17 @@ class Derivative:
     def source(self) -> str:
         """The generated source of the last specialization compiled, or, before any call,
         one compiled from the parameters' annotations and defaults."""
-        for other in _TRANSFORMS.get(self.f, {}).values():  # share with sibling transforms
+        for other in list(_TRANSFORMS.get(self.f, {}).values()):  # share with siblings
             if isinstance(other, Derivative) and other is not self \
                     and other.mode == self.mode and other.wrt == self.wrt \
                     and other._latest is not None and self._latest is None:
                 return other._latest.source
-        if self._latest is None:
-            kinds = pipeline.kinds_from_annotations(self.f)
-            self._latest = pipeline.compile_derivative(self.mode, self.f, self.wrt, kinds,
-                                                       self.optimize)
-        return self._latest.source
+        with self._lock:
+            if self._latest is None:
+                kinds = pipeline.kinds_from_annotations(self.f)
+                self._latest = pipeline.compile_derivative(self.mode, self.f, self.wrt,
+                                                           kinds, self.optimize)
+            return self._latest.source
 
 
 _FUNCTION_TYPES = frozenset(pipeline.FUNCTION_TYPES)
@@ -175,11 +312,24 @@ def _part_of_key(a: Any) -> Any:
     return a if type(a) in _FUNCTION_TYPES else type(a)
 
 
+def _shapes(args: Tuple, kwargs: Dict[str, Any]) -> Tuple:
+    """The shapes of the arrays among the arguments, in order."""
+    return tuple(a.shape for a in args if type(a) is np.ndarray) + tuple(
+        (k, kwargs[k].shape) for k in sorted(kwargs) if type(kwargs[k]) is np.ndarray)
+
+
 def _array_key(args: Tuple, kwargs: Dict[str, Any]) -> Tuple:
     """What a specialization depends on: types, arrays' dimensions and dtype kinds, and
     the functions given as arguments (compiled into the derivative)."""
     return tuple(map(_part_of_key, args)) + tuple(
         (k, _part_of_key(kwargs[k])) for k in sorted(kwargs))
+
+
+def _holds_function(key: Tuple) -> bool:
+    """Whether a key holds a Python function given as an argument (see ``keep``)."""
+    return any(type(part) is types.FunctionType or (type(part) is tuple and len(part) == 2
+                                                     and type(part[1]) is types.FunctionType)
+               for part in key)
 
 
 def _as_function(f: Callable[..., Any], args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
@@ -195,6 +345,8 @@ class Grad(Derivative):
         value, gradient = self.execute(fn, args, kwargs)
         if type(value) is not float and not _scalar_output(value):
             self.not_scalar(value)
+        if fn.zero_d:
+            gradient = self.shaped_like_arguments(gradient, args, kwargs)
         return gradient
 
     def not_scalar(self, value: Any) -> None:
@@ -218,6 +370,8 @@ class ValueAndGrad(Grad):
         value, gradient = self.execute(fn, args, kwargs)
         if type(value) is not float and not _scalar_output(value):
             self.not_scalar(value)
+        if fn.zero_d:
+            gradient = self.shaped_like_arguments(gradient, args, kwargs)
         return value, gradient
 
 
@@ -244,7 +398,10 @@ class Vjp(Derivative):
             raise _missing_last(self.f, "vjp", "the seed")
         *args, seed = args
         fn, args, kwargs = self.prepare(tuple(args), kwargs)
-        return self.execute(fn, args, {**kwargs, _last_keywords(fn, 1)[0]: seed})
+        value, cotangent = self.execute(fn, args, {**kwargs, _last_keywords(fn, 1)[0]: seed})
+        if fn.zero_d:
+            cotangent = self.shaped_like_arguments(cotangent, args, kwargs)
+        return value, cotangent
 
 
 class Jvp(Derivative):
@@ -253,6 +410,7 @@ class Jvp(Derivative):
 
     mode = "forward"
     picks = slice(None)
+    shaped = False  # a tangent has the structure of the output
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
@@ -284,16 +442,17 @@ def _cached(kind: type, f: Callable[..., Any], wrt: pipeline.Wrt, optimize: bool
     """One transform object per (function, kind, wrt, options)."""
     key = (kind, wrt, optimize)
 
-    def make() -> Any:
-        return kind(f, wrt, optimize) if issubclass(kind, Derivative) else kind(f, wrt)
-
-    try:
-        cache = _TRANSFORMS.setdefault(f, {})
-    except TypeError:  # not weak-referenceable: do not cache
-        return make()
-    if key not in cache:
-        cache[key] = make()
-    return cache[key]
+    cache = _TRANSFORMS.get(f)
+    found = cache.get(key) if cache is not None else None
+    if found is not None:
+        return found
+    with _TRANSFORMS.lock:  # one transform per key, whichever thread asks first
+        cache = _TRANSFORMS.table(f, create=True)
+        if cache is None:  # kept nowhere (see _Registry)
+            return kind(f, wrt, optimize)
+        if key not in cache:
+            cache[key] = kind(f, wrt, optimize)
+        return cache[key]
 
 
 def _transform(kind: Any, f: Optional[Callable[..., Any]], wrt: pipeline.Wrt,
@@ -308,7 +467,7 @@ def _transform(kind: Any, f: Optional[Callable[..., Any]], wrt: pipeline.Wrt,
     wrt = checked_wrt(wrt, f)
     if isinstance(kind, type):
         return _cached(kind, f, wrt, optimize)
-    return kind(f, wrt)
+    return kind(f, wrt, optimize)
 
 
 def grad(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0, *,
@@ -318,20 +477,23 @@ def grad(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0, *,
     return _transform(Grad, f, wrt, optimize)
 
 
-def value_and_grad(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+def value_and_grad(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0, *,
+                   optimize: bool = True) -> Any:
     """``value_and_grad(f)(*args)`` returns ``(f(*args), gradient)``."""
-    return _transform(ValueAndGrad, f, wrt)
+    return _transform(ValueAndGrad, f, wrt, optimize)
 
 
-def vjp(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+def vjp(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0, *,
+        optimize: bool = True) -> Any:
     """``vjp(f)(*args, seed)`` returns ``(f(*args), seed · J)`` for seed shaped like f's
     output."""
-    return _transform(Vjp, f, wrt)
+    return _transform(Vjp, f, wrt, optimize)
 
 
-def jvp(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+def jvp(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0, *,
+        optimize: bool = True) -> Any:
     """``jvp(f)(*args, tangent)`` returns ``(f(*args), J · tangent)`` (forward mode)."""
-    return _transform(Jvp, f, wrt)
+    return _transform(Jvp, f, wrt, optimize)
 
 
 # -- Jacobians and second order ---------------------------------------------------------
@@ -369,12 +531,14 @@ class Jacobian:
     scalar (vector mode: the tangents are arrays of directions); otherwise it runs one
     forward sweep per element of the argument. Each sweep is a call of compiled code."""
 
-    def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt, forward: bool):
+    def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt, forward: bool,
+                 optimize: bool = True):
         self.f = f
         self.wrt = wrt
         self.forward = forward
+        self.optimize = optimize
         self.one = jvp if forward else vjp
-        functools.update_wrapper(self, underlying_function(f))
+        _named_like(self, f)
 
     def __call__(self, *args: Any) -> Any:
         positions = _positions(self.f, self.wrt)
@@ -390,7 +554,7 @@ class Jacobian:
         if not all(isinstance(args[i], (float, int, np.floating)) and
                    not isinstance(args[i], bool) for i in positions):
             return None
-        derivative = jvp(self.f, tuple(positions))
+        derivative = jvp(self.f, tuple(positions), optimize=self.optimize)
         compiled = derivative.specialize(tuple(args), {})
         if not getattr(compiled, "scalar_only", False):
             return None
@@ -407,14 +571,14 @@ class Jacobian:
     def block(self, args: Sequence[Any], position: int) -> np.ndarray:
         if self.forward:
             shape, units = _basis(args[position])
-            derivative = jvp(self.f, position)
+            derivative = jvp(self.f, position, optimize=self.optimize)
             columns = [np.asarray(derivative(*args, unit)[1], dtype=float) for unit in units]
             out_shape = columns[0].shape
             stacked = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
             return stacked.reshape(out_shape + shape)
         value = self.f(*args)
         out = np.asarray(value, dtype=float)
-        derivative = vjp(self.f, position)
+        derivative = vjp(self.f, position, optimize=self.optimize)
         rows = []
         for index in np.ndindex(out.shape):
             seed = np.zeros(out.shape)
@@ -435,25 +599,28 @@ def _like_output(seed: np.ndarray, value: Any) -> Any:
     return seed
 
 
-def jacfwd(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+def jacfwd(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0, *,
+           optimize: bool = True) -> Any:
     """The Jacobian by forward mode: one tangent sweep per element of the argument."""
-    return _transform(lambda fn, w: Jacobian(fn, w, True), f, wrt)
+    return _transform(lambda fn, w, o: Jacobian(fn, w, True, o), f, wrt, optimize)
 
 
-def jacrev(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+def jacrev(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0, *,
+           optimize: bool = True) -> Any:
     """The Jacobian by reverse mode: one adjoint sweep per element of the output."""
-    return _transform(lambda fn, w: Jacobian(fn, w, False), f, wrt)
+    return _transform(lambda fn, w, o: Jacobian(fn, w, False, o), f, wrt, optimize)
 
 
 class Hvp:
     """``hvp(f)(*args, v)``: the Hessian-vector product, by forward mode over the code
     ``grad(f)`` generates; the Hessian is never formed."""
 
-    def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt):
+    def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt, optimize: bool = True):
         self.f = f
         self.wrt = wrt
-        self.tangent = _cached(Tangent, grad(f, wrt), wrt)
-        functools.update_wrapper(self, underlying_function(f))
+        self.optimize = optimize
+        self.tangent = _cached(Tangent, grad(f, wrt, optimize=optimize), wrt, optimize)
+        _named_like(self, f)
 
     def __call__(self, *args: Any) -> Any:
         if not args:
@@ -461,20 +628,22 @@ class Hvp:
         return self.tangent(*args)
 
 
-def hvp(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+def hvp(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0, *,
+        optimize: bool = True) -> Any:
     """``hvp(f)(*args, v)`` returns H·v, forward-over-reverse."""
-    return _transform(Hvp, f, wrt)
+    return _transform(Hvp, f, wrt, optimize)
 
 
 class Hessian:
     """``hessian(f)(*args)``: the Hessian, shaped ``arg.shape + arg.shape`` (for a tuple
     ``wrt``, a tuple of tuples of blocks), one Hessian-vector product per element."""
 
-    def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt):
+    def __init__(self, f: Callable[..., Any], wrt: pipeline.Wrt, optimize: bool = True):
         self.f = f
         self.wrt = wrt
-        self.product = hvp(f, wrt)
-        functools.update_wrapper(self, underlying_function(f))
+        self.optimize = optimize
+        self.product = hvp(f, wrt, optimize=optimize)
+        _named_like(self, f)
 
     def __call__(self, *args: Any) -> Any:
         positions = _positions(self.f, self.wrt)
@@ -497,9 +666,10 @@ class Hessian:
         return tuple(tuple(row) for row in blocks)
 
 
-def hessian(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0) -> Any:
+def hessian(f: Optional[Callable[..., Any]] = None, wrt: pipeline.Wrt = 0, *,
+            optimize: bool = True) -> Any:
     """The Hessian of a scalar function."""
-    return _transform(Hessian, f, wrt)
+    return _transform(Hessian, f, wrt, optimize)
 
 
 def source(f: Callable[..., Any], mode: str = "reverse", wrt: pipeline.Wrt = 0,
@@ -513,3 +683,6 @@ def source(f: Callable[..., Any], mode: str = "reverse", wrt: pipeline.Wrt = 0,
         return pipeline.compile_for_call(mode, f, wrt, example, {}, optimize).source
     kind = Grad if mode == "reverse" else Jvp
     return _cached(kind, f, wrt, optimize).source  # what it last compiled, if anything
+
+
+_OWN_TYPES = (Derivative, Jacobian, Hvp, Hessian)

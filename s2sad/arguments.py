@@ -122,6 +122,31 @@ class WrtArguments:
             return type(value)(entries) if type(value) is not dict else entries
         return value
 
+    def may_hold_0d(self, args: Tuple, kwargs: Dict[str, Any]) -> bool:
+        """Whether an argument differentiated is a 0-d array, or a container that may hold
+        one (its derivative, which compiled code computes as a number, is then reshaped:
+        see :meth:`shaped_like_arguments`)."""
+        for position, keyword in self.positions:
+            value = args[position] if 0 <= position < len(args) else kwargs.get(keyword)
+            if isinstance(value, (tuple, list, dict)) or \
+                    (isinstance(value, np.ndarray) and value.ndim == 0):
+                return True
+        return False
+
+    def shaped_like_arguments(self, derivative: Any, args: Tuple, kwargs: Dict[str, Any],
+                              as_tuple: bool) -> Any:
+        """``derivative`` (one per argument differentiated, a tuple of them when
+        ``as_tuple``) in the type of its argument where that is a 0-d array: a 0-d array,
+        not a number. Containers are followed element by element."""
+        parts = derivative if as_tuple else (derivative,)
+        if not isinstance(parts, tuple) or len(parts) != len(self.positions):
+            return derivative
+        shaped = []
+        for (position, keyword), part in zip(self.positions, parts):
+            value = args[position] if 0 <= position < len(args) else kwargs.get(keyword)
+            shaped.append(_like(part, value))
+        return tuple(shaped) if as_tuple else shaped[0]
+
     def shaped_tangents(self, tangents: Tuple, args: Tuple, kwargs: Dict[str, Any]) -> Tuple:
         """The tangents, each of an array argument broadcast to its shape (a number means
         that number in every entry): generated code takes a tangent to have its value's
@@ -152,3 +177,26 @@ class WrtArguments:
             *definition_site(self.fn),
             advice="pass the real and imaginary parts as separate float arguments"
             if complex_ else "convert it to floats (for example np.asarray(x, dtype=float))")
+
+
+def _like(derivative: Any, value: Any) -> Any:
+    """``derivative`` as a 0-d array where ``value`` is one, following containers."""
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0 and not isinstance(derivative, np.ndarray) \
+                and isinstance(derivative, (float, int, np.number)):
+            return np.asarray(derivative, dtype=value.dtype if value.dtype.kind == "f"
+                              else np.float64)
+        return derivative
+    if isinstance(value, (tuple, list)) and isinstance(derivative, (tuple, list)) \
+            and len(value) == len(derivative):
+        items = [_like(d, v) for d, v in zip(derivative, value)]
+        if all(a is b for a, b in zip(items, derivative)):
+            return derivative
+        return derivative._make(items) if hasattr(derivative, "_make") \
+            else type(derivative)(items)
+    if isinstance(value, dict) and isinstance(derivative, dict):
+        entries = {k: _like(d, value[k]) if k in value else d for k, d in derivative.items()}
+        if all(entries[k] is d for k, d in derivative.items()):
+            return derivative
+        return entries if type(derivative) is dict else type(derivative)(entries)
+    return derivative

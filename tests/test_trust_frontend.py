@@ -314,3 +314,171 @@ def test_an_expression_too_deep_is_an_error_at_the_function(monkeypatch):
     assert "too deeply" in str(info.value)
     assert not isinstance(info.value, RecursionError)
     assert sys.getrecursionlimit() == limit
+
+
+# -- threads ----------------------------------------------------------------------------
+
+
+THREADED = "SCALE = 1.0\n\n" + "".join(
+    f"def f{i}(x):\n    return SCALE * x * x + {i}.0 * x\n\n" for i in range(8))
+
+
+def run_in_threads(count, work):
+    barrier = threading.Barrier(count)
+    errors = []
+    results = [None] * count
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return results
+
+
+def test_threads_compiling_at_once_each_follow_a_rebound_global(tmp_path):
+    for round_ in range(4):
+        path = tmp_path / f"threaded_{round_}.py"
+        path.write_text(THREADED)
+        module = load_module(path, f"threaded_{round_}")
+        functions = [getattr(module, f"f{i}") for i in range(8)]
+        # d/dx (SCALE x^2 + i x) = 2 SCALE x + i
+        assert run_in_threads(8, lambda i: s2sad.grad(functions[i])(1.0)) == \
+            [2.0 + i for i in range(8)]
+        module.SCALE = 10.0  # every derivative assumed SCALE: each compiles again
+        assert run_in_threads(8, lambda i: s2sad.grad(functions[i])(1.0)) == \
+            [20.0 + i for i in range(8)]
+        assert run_in_threads(8, lambda i: s2sad.jvp(functions[i])(2.0, 1.0)) == \
+            [(40.0 + 2 * i, 40.0 + i) for i in range(8)]
+
+
+def test_threads_calling_one_derivative_compile_it_once(monkeypatch):
+    def loss(x, w):
+        return np.sum(np.tanh(w * x) ** 2)
+
+    compiles = []
+    original = api.pipeline.compile_for_call
+
+    def counting(*args, **kwargs):
+        compiles.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(api.pipeline, "compile_for_call", counting)
+    x = np.linspace(-1.0, 1.0, 5)
+    w = 0.7
+    expected = numeric_gradient(loss, (x, w), 0)
+    gradient = s2sad.grad(loss)
+    results = run_in_threads(8, lambda i: gradient(x, w))
+    for result in results:
+        np.testing.assert_allclose(result, expected, rtol=1e-6, atol=1e-9)
+    assert len(compiles) == 1
+    results = run_in_threads(8, lambda i: s2sad.grad(loss)(x, w + 0.0))
+    for result in results:
+        np.testing.assert_allclose(result, expected, rtol=1e-6, atol=1e-9)
+    assert len(compiles) == 1
+
+
+# -- 0-d arrays -------------------------------------------------------------------------
+
+
+def test_the_gradient_of_a_0d_array_is_a_0d_array():
+    gradient = s2sad.grad(lambda a: a * a)(np.array(2.0))
+    assert type(gradient) is np.ndarray and gradient.shape == () and gradient == 4.0
+    value, gradient = s2sad.value_and_grad(lambda a: a * a * 3.0)(np.array(2.0))
+    assert value == 12.0 and type(gradient) is np.ndarray and gradient.shape == ()
+    assert gradient == 12.0
+    value, cotangent = s2sad.vjp(lambda a: a * a)(np.array(3.0), 2.0)
+    assert type(cotangent) is np.ndarray and cotangent.shape == () and cotangent == 12.0
+    promoted = s2sad.grad(lambda a: a * a)(np.array(3))  # an int array: promoted
+    assert type(promoted) is np.ndarray and promoted.dtype == np.float64 and promoted == 6.0
+
+
+def test_a_0d_array_in_a_tuple_wrt_keeps_its_type():
+    def f(a, b, c):
+        return np.sum(a * b * c)
+
+    ga, gb, gc = s2sad.grad(f, wrt=(0, 1, 2))(np.array(2.0), 3.0, np.ones(2))
+    assert type(ga) is np.ndarray and ga.shape == () and ga == 6.0
+    assert isinstance(gb, float) and gb == 4.0
+    np.testing.assert_array_equal(gc, [6.0, 6.0])
+    scalar = s2sad.grad(f)(2.0, 3.0, 1.0)
+    assert isinstance(scalar, float) and not isinstance(scalar, np.ndarray) and scalar == 3.0
+
+
+# -- what transforms keep alive ---------------------------------------------------------
+
+
+def closure_over(array):
+    def f(x):
+        return np.sum(array * x * x)
+    return f
+
+
+@pytest.mark.parametrize("transform", [
+    lambda f, x: s2sad.grad(f)(x),
+    lambda f, x: s2sad.value_and_grad(f)(x),
+    lambda f, x: s2sad.jvp(f)(x, 1.0),
+    lambda f, x: s2sad.vjp(f)(x, 1.0),
+    lambda f, x: s2sad.hvp(f)(x, 1.0),
+    lambda f, x: s2sad.hessian(f)(x),
+    lambda f, x: s2sad.jacfwd(f)(x),
+    lambda f, x: s2sad.grad(s2sad.grad(f))(x),
+], ids=["grad", "value_and_grad", "jvp", "vjp", "hvp", "hessian", "jacfwd", "grad2"])
+def test_a_function_and_what_it_closes_over_are_freed(transform):
+    array = np.ones(1000)
+    f = closure_over(array)
+    assert transform(f, 2.0) is not None
+    function, data = weakref.ref(f), weakref.ref(array)
+    del f, array
+    gc.collect()
+    assert function() is None and data() is None
+
+
+def test_a_transform_kept_keeps_its_function():
+    g = s2sad.grad(closure_over(np.full(3, 2.0)))
+    gc.collect()
+    assert g(1.5) == 18.0  # d/dx 6 x^2
+    assert s2sad.grad(g.f) is g
+
+
+def test_functions_given_as_arguments_are_not_all_kept():
+    def loss(x, act):
+        return act(x) * x
+
+    gradient = s2sad.grad(loss)
+    first = [lambda z: z * 2.0]
+    kept = weakref.ref(first[0])
+    assert gradient(3.0, first[0]) == 12.0
+    del first
+    for k in range(40):
+        assert gradient(3.0, lambda z, k=k: z * float(k)) == 6.0 * k
+    gc.collect()
+    assert kept() is None
+    assert len(gradient.compiled) <= api.Derivative.FUNCTION_KEYS + 1
+
+
+# -- options ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["grad", "value_and_grad", "vjp", "jvp", "jacfwd",
+                                  "jacrev", "hvp", "hessian"])
+def test_every_transform_takes_optimize(name):
+    def f(x):
+        return x * x * x
+
+    transform = getattr(s2sad, name)
+    plain = transform(f)
+    unoptimized = transform(f, optimize=False)
+    decorated = transform(optimize=False)(f)
+    args = (2.0, 1.0) if name in ("vjp", "jvp", "hvp") else (2.0,)
+    for other in (unoptimized, decorated):
+        assert np.allclose(np.asarray(other(*args), dtype=float),
+                           np.asarray(plain(*args), dtype=float))
