@@ -155,7 +155,6 @@ class Derivative:
         self.ready: Dict[Tuple, Callable[..., Any]] = {}
         # keys holding functions given as arguments, oldest first (at most FUNCTION_KEYS)
         self.function_keys: "OrderedDict[Tuple, None]" = OrderedDict()
-        self.shape_variants: Dict[Tuple, set] = {}  # generic key -> shaped keys compiled
         self._latest: Optional[Callable[..., Any]] = None
         self._lock = threading.RLock()  # one thread compiles each specialization
         self.arguments = WrtArguments(f, wrt)
@@ -169,7 +168,6 @@ class Derivative:
             self.compiled.clear()
             self.ready.clear()
             self.function_keys.clear()
-            self.shape_variants.clear()
             self._latest = None
 
     def specialize(self, args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
@@ -195,17 +193,6 @@ class Derivative:
         if not plain:
             args, kwargs = self.arguments.promoted(args, kwargs)
             key = _array_key(args, kwargs)
-        shaped = key is not arg_types and self.mode == "reverse"
-        if shaped:  # specialized to the arrays' shapes too, for a few shapes per kind
-            generic = key
-            key = generic + (_shapes(args, kwargs),)
-            if key not in self.compiled:
-                seen = self.shape_variants.setdefault(generic, set())
-                shaped = len(seen) < self.SHAPE_VARIANTS
-                if shaped:
-                    seen.add(key)
-                else:
-                    key = generic
         fn = self.compiled.get(key)
         if fn is None or not still_hold(fn.depends_on):  # new types, or names rebound
             with self._lock:  # another thread may be compiling it: wait for its result
@@ -213,7 +200,7 @@ class Derivative:
                 if fn is None or not still_hold(fn.depends_on):
                     target = _as_function(self.f, args, kwargs)
                     fn = pipeline.compile_for_call(self.mode, target, self.wrt, args,
-                                                   kwargs, self.optimize, shaped)
+                                                   kwargs, self.optimize)
                     # whether a derivative returned may need reshaping to its argument's
                     # type (a 0-d array, maybe inside a container): the key tells
                     fn.zero_d = self.shaped and self.arguments.may_hold_0d(args, kwargs)
@@ -223,9 +210,6 @@ class Derivative:
         return fn, args, kwargs
 
     FUNCTION_KEYS = 16  # specializations for functions given as arguments kept at once
-    # Shapes compiled for per kind of arguments; calls with further shapes share one
-    # program that does not know them (as each new shape would otherwise compile again).
-    SHAPE_VARIANTS = 8
 
     def keep(self, key: Tuple, fn: Callable[..., Any]) -> None:
         """Cache ``fn`` for ``key``. Keys holding functions given as arguments (compiled
@@ -310,12 +294,6 @@ def _part_of_key(a: Any) -> Any:
     if type(a) is np.ndarray:
         return a.ndim, a.dtype.kind
     return a if type(a) in _FUNCTION_TYPES else type(a)
-
-
-def _shapes(args: Tuple, kwargs: Dict[str, Any]) -> Tuple:
-    """The shapes of the arrays among the arguments, in order."""
-    return tuple(a.shape for a in args if type(a) is np.ndarray) + tuple(
-        (k, kwargs[k].shape) for k in sorted(kwargs) if type(kwargs[k]) is np.ndarray)
 
 
 def _array_key(args: Tuple, kwargs: Dict[str, Any]) -> Tuple:
