@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import inspect
 import os
+import re
 import sys
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -25,7 +26,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from . import check as oracle
-from .known_failures import CORPUS_XFAIL
+from .known_failures import CORPUS_XFAIL, GENERATED_XFAIL
 
 try:
     from .. import corpus
@@ -119,8 +120,9 @@ def test_the_oracle_is_mostly_autograd() -> None:
         counts[result.status, result.oracle.split(" ")[0]] += 1
     checked = counts["ok", "autograd"] + counts["ok", "fd"]
     print("corpus oracle:", dict(counts))
-    assert counts["ok", "autograd"] >= 300, counts
-    assert counts["ok", "fd"] <= 0.2 * checked, counts
+    differentiable = sum(counts.values()) - counts["skipped", "none"]
+    assert checked >= 0.9 * differentiable, counts
+    assert counts["ok", "autograd"] >= 0.8 * checked, counts
 
 
 # ---------------------------------------------------------------------------
@@ -131,9 +133,24 @@ _sample_settings = settings(max_examples=PROGRAM_SAMPLES, deadline=None, derando
                             database=None, suppress_health_check=list(HealthCheck))
 
 
-def _check_generated(fn: Callable[..., Any], source: str, args: Tuple) -> None:
+# an array or list given a second name (arr1 = arr0) in a program of programs.py
+_ARRAY_ALIAS = re.compile(r"^\s*((?:arr|lst)\d+) = ((?:arr|lst)\d+)$", re.M)
+
+
+def _check_generated(fn: Callable[..., Any], source: str, args: Tuple,
+                     aliased: bool = False) -> None:
+    """``aliased``: the program gives an array a second name, so an AliasedWriteError is
+    a refusal it may rightly get."""
     note(source)
     result = oracle.check(fn, args, seed=0)
+    if result.status == "refused" and aliased and result.kind.startswith("AliasedWriteError"):
+        return
+    for pattern, kind, regression in GENERATED_XFAIL:  # a known failure, not a new one
+        said = result.kind if result.status == "refused" else " ".join(result.problems)
+        if result.status in ("refused", "failed") and re.search(pattern, source) \
+                and kind in said:
+            note("known failure: %s" % regression)
+            return
     assert result.status in ("ok", "skipped"), "%s\nat args=%r\n--- program ---\n%s" % (
         result, args, source)
 
@@ -151,11 +168,12 @@ def test_scalar_programs(prog: Any, seed: int) -> None:
 def test_list_and_array_programs(prog: Any, seed: int) -> None:
     rng = np.random.default_rng(seed)
     args = tuple(float(v) for v in rng.uniform(-3.0, 3.0, size=prog.n_params))
-    _check_generated(prog.make(), prog.source, args)
+    aliased = any(a != b for a, b in _ARRAY_ALIAS.findall(prog.source))
+    _check_generated(prog.make(), prog.source, args, aliased)
 
 
 @_sample_settings
 @given(array_programs_with_inputs())
 def test_array_programs(case: Any) -> None:
     prog, args = case
-    _check_generated(prog.make(), prog.source, tuple(args))
+    _check_generated(prog.make(), prog.source, tuple(args), prog.aliased)
