@@ -3,6 +3,7 @@
 registry.py for how a rule is written)."""
 from . import (builtin_rules, linalg_rules, math_rules, numpy_more,  # noqa: F401
                numpy_rules, numpy_shapes, operators, runtime_rules)
+from . import helper_rules  # noqa: F401  (the rules of the helpers the tables call)
 from .registry import (REGISTRY, Rule, attribute_key, is_pure_call, linear, lookup,
                        method_key, nondifferentiable, pure, reverse, tangent)
 from .. import runtime as _runtime
