@@ -155,6 +155,7 @@ class Derivative:
         self.ready: Dict[Tuple, Callable[..., Any]] = {}
         # keys holding functions given as arguments, oldest first (at most FUNCTION_KEYS)
         self.function_keys: "OrderedDict[Tuple, None]" = OrderedDict()
+        self.shape_variants: Dict[Tuple, set] = {}  # generic key -> shapes compiled for
         self._latest: Optional[Callable[..., Any]] = None
         self._lock = threading.RLock()  # one thread compiles each specialization
         self.arguments = WrtArguments(f, wrt)
@@ -168,16 +169,20 @@ class Derivative:
             self.compiled.clear()
             self.ready.clear()
             self.function_keys.clear()
+            self.shape_variants.clear()
             self._latest = None
 
-    def specialize(self, args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
-        """The derivative compiled for arguments of these types (compiled on first use)."""
-        return self.prepare(args, kwargs)[0]
+    def specialize(self, args: Tuple, kwargs: Dict[str, Any],
+                   shapes: bool = True) -> Callable[..., Any]:
+        """The derivative compiled for arguments of these types (compiled on first use);
+        without ``shapes``, a program that does not assume the arrays' shapes."""
+        return self.prepare(args, kwargs, shapes)[0]
 
-    def prepare(self, args: Tuple, kwargs: Dict[str, Any]) -> Tuple[Callable[..., Any], Tuple,
-                                                                     Dict[str, Any]]:
+    def prepare(self, args: Tuple, kwargs: Dict[str, Any], shapes: bool = True
+                ) -> Tuple[Callable[..., Any], Tuple, Dict[str, Any]]:
         """The compiled code for a call, and the arguments to give it: those
-        differentiated checked and promoted to float, when their types ask for it."""
+        differentiated checked and promoted to float, when their types ask for it;
+        ``shapes``: compiled for the arrays' shapes too (see ``SHAPE_VARIANTS``)."""
         key = arg_types = tuple(map(type, args))
         if not kwargs:
             fn = self.ready.get(arg_types)
@@ -193,6 +198,19 @@ class Derivative:
         if not plain:
             args, kwargs = self.arguments.promoted(args, kwargs)
             key = _array_key(args, kwargs)
+        found = _shapes(args, kwargs) if shapes and self.mode == "reverse" \
+            and key is not arg_types and not _holds_function(key) else ()
+        shaped = bool(found)
+        if shaped:  # specialized to the arrays' shapes too, for a few shapes per kind
+            generic = key
+            key = generic + (found,)
+            if key not in self.compiled:
+                seen = self.shape_variants.setdefault(generic, set())
+                shaped = found in seen or len(seen) < self.SHAPE_VARIANTS
+                if shaped:
+                    seen.add(found)
+                else:
+                    key = generic
         fn = self.compiled.get(key)
         if fn is None or not still_hold(fn.depends_on):  # new types, or names rebound
             with self._lock:  # another thread may be compiling it: wait for its result
@@ -200,7 +218,7 @@ class Derivative:
                 if fn is None or not still_hold(fn.depends_on):
                     target = _as_function(self.f, args, kwargs)
                     fn = pipeline.compile_for_call(self.mode, target, self.wrt, args,
-                                                   kwargs, self.optimize)
+                                                   kwargs, self.optimize, shaped)
                     # whether a derivative returned may need reshaping to its argument's
                     # type (a 0-d array, maybe inside a container): the key tells
                     fn.zero_d = self.shaped and self.arguments.may_hold_0d(args, kwargs)
@@ -210,6 +228,9 @@ class Derivative:
         return fn, args, kwargs
 
     FUNCTION_KEYS = 16  # specializations for functions given as arguments kept at once
+    # Shapes compiled for per kind of arguments; calls with further shapes share one
+    # program that does not know them (as each new shape would otherwise compile again).
+    SHAPE_VARIANTS = 8
 
     def keep(self, key: Tuple, fn: Callable[..., Any]) -> None:
         """Cache ``fn`` for ``key``. Keys holding functions given as arguments (compiled
@@ -248,7 +269,7 @@ class Derivative:
     def shim(self, args: Tuple, kwargs: Dict[str, Any]) -> Callable[..., Any]:
         """A plain function with source that calls this derivative's compiled code for
         these arguments and returns what calling this derivative returns."""
-        compiled = self.specialize(args, kwargs)
+        compiled = self.specialize(args, kwargs, shapes=False)  # read for any shape
         found = signature(self.f)
         params = [p.replace(default=None if p.default is not p.empty else p.empty,
                             annotation=p.empty)  # the shim's namespace has no annotations
@@ -294,6 +315,13 @@ def _part_of_key(a: Any) -> Any:
     if type(a) is np.ndarray:
         return a.ndim, a.dtype.kind
     return a if type(a) in _FUNCTION_TYPES else type(a)
+
+
+def _shapes(args: Tuple, kwargs: Dict[str, Any]) -> Tuple:
+    """The shapes and dtypes of the arrays among the arguments, in order."""
+    return tuple((a.shape, a.dtype.str) for a in args if type(a) is np.ndarray) + tuple(
+        (k, kwargs[k].shape, kwargs[k].dtype.str) for k in sorted(kwargs)
+        if type(kwargs[k]) is np.ndarray)
 
 
 def _array_key(args: Tuple, kwargs: Dict[str, Any]) -> Tuple:

@@ -26,6 +26,7 @@ from .ir import Function, Global, verify
 from .ir.inline import substitute
 from .ir.nodes import VAR_KEYWORD, VAR_POSITIONAL
 from .passes.kinds import ARRAY, OTHER, SCALAR, kind_of_type, kind_of_value
+from .passes.specialize import float64_world
 
 # Arguments of these types are functions the derivative is compiled for (one compile per
 # function given), like a global function: ``loss(x, activation=np.tanh)``.
@@ -103,16 +104,20 @@ def lowered_for_ad(fn: Callable[..., Any], wrt: Wrt, functions: Optional[Dict[st
 
 
 def adjoint_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
-               optimize: bool = True, functions: Optional[Dict[str, Any]] = None
+               optimize: bool = True, functions: Optional[Dict[str, Any]] = None,
+               shapes: Optional[Dict[str, Tuple[int, ...]]] = None
                ) -> Tuple[Function, List[int]]:
-    """The reverse-mode IR of ``fn``: a function returning ``(value, gradient)``."""
+    """The reverse-mode IR of ``fn``: a function returning ``(value, gradient)``;
+    ``shapes``: of its array parameters, by name, when it is compiled for them."""
     func, indices = lowered_for_ad(fn, wrt, functions, kinds)
     seed = "seed"
     taken = {p.name for p in func.params}
     while seed in taken:
         seed += "_"
     param_kinds = {p.value: kinds.get(p.name, OTHER) for p in func.params}
-    reverse_mode(func, indices, param_kinds, seed, as_tuple=isinstance(wrt, tuple))
+    param_shapes = {p.value: shapes[p.name] for p in func.params if p.name in (shapes or {})}
+    reverse_mode(func, indices, param_kinds, seed, as_tuple=isinstance(wrt, tuple),
+                 shapes=param_shapes)
     verify(func)
     return func, indices
 
@@ -131,7 +136,8 @@ def tangent_ir(fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
 
 
 def compile_derivative(mode: str, fn: Callable[..., Any], wrt: Wrt, kinds: Dict[str, str],
-                       optimize: bool = True, functions: Optional[Dict[str, Any]] = None
+                       optimize: bool = True, functions: Optional[Dict[str, Any]] = None,
+                       shapes: Optional[Dict[str, Tuple[int, ...]]] = None
                        ) -> Callable[..., Any]:
     """The ``mode`` derivative of ``fn`` as a live function with ``.source``: "reverse"
     returns (value, gradient), "forward" (value, tangent), "tangent" the tangent alone;
@@ -140,7 +146,7 @@ def compile_derivative(mode: str, fn: Callable[..., Any], wrt: Wrt, kinds: Dict[
         try:
             with bindings.recording() as depends_on:
                 if mode == "reverse":
-                    func, _ = adjoint_ir(fn, wrt, kinds, optimize, functions)
+                    func, _ = adjoint_ir(fn, wrt, kinds, optimize, functions, shapes)
                     suffix = "adjoint"
                 else:
                     func, _ = tangent_ir(fn, wrt, kinds, optimize,
@@ -186,11 +192,15 @@ def kinds_of_call(fn: Callable[..., Any], args: Sequence[Any],
 
 
 def compile_for_call(mode: str, fn: Callable[..., Any], wrt: Wrt, args: Sequence[Any],
-                     kwargs: Dict[str, Any], optimize: bool = True) -> Callable[..., Any]:
-    """``compile_derivative`` specialized to a call with these arguments: their kinds, and
-    the functions among them (defaults included)."""
+                     kwargs: Dict[str, Any], optimize: bool = True,
+                     shaped: bool = False) -> Callable[..., Any]:
+    """``compile_derivative`` specialized to a call with these arguments: their kinds, the
+    functions among them (defaults included) and, when ``shaped`` and every array is
+    float64, the shapes of the arrays (``passes/specialize.py``)."""
     arguments = _bound_arguments(fn, args, kwargs) or {}
     kinds = {name: kind_of_value(value) for name, value in arguments.items()}
     functions = {name: value for name, value in arguments.items()
                  if isinstance(value, FUNCTION_TYPES)}
-    return compile_derivative(mode, fn, wrt, kinds, optimize, functions)
+    shapes = {name: value.shape for name, value in arguments.items()
+              if type(value) is np.ndarray} if shaped and float64_world(arguments) else None
+    return compile_derivative(mode, fn, wrt, kinds, optimize, functions, shapes)

@@ -11,12 +11,15 @@ differentiated again.
 - ``save(x, index)``: a copy of ``x[index]`` that a later in-place store cannot change;
   ``snapshot(x)``: the same for a whole value (the output, before the adjoint sweep).
 - ``structure(g, x)``: an adjoint in the structure of ``x`` (a tuple for a tuple).
-- ``matmul_left(g, a, b)``, ``matmul_right(g, a, b)``: the adjoints of ``a @ b``.
+- ``matmul_left(g, a, b)``, ``matmul_right(g, a, b)``: the adjoints of ``a @ b``;
+  ``dot_left``, ``dot_right``: those of ``np.dot(a, b)`` (the same but for stacks).
 - ``accumulate(a, b)``, ``owned_copy(g)``: adding and copying adjoints of containers.
 - ``broadcast_like(d, y)``: a tangent broadcast to the shape of its value.
 - ``collapse``, ``sum_entries``: the adjoints of ``expand`` and ``sum_adjoint``.
 - ``concat(a, b)``: two lists joined; ``like_dtype(g, x)``: a gradient in x's dtype.
 - ``divide_or_zero(a, b)``: ``a / b``, 0 where ``b`` is 0 (derivatives at kinks).
+- ``numpy_float(x)``: a Python float as ``np.float64`` (NumPy's semantics in the scalar
+  derivatives of NumPy functions).
 - the adjoints of reductions and shape operations the NumPy rules use (``expand``...).
 """
 from __future__ import annotations
@@ -26,6 +29,21 @@ from typing import Any
 import numpy as np
 
 _NUMBER = (int, float, complex, bool, np.number, np.bool_)
+
+
+def _rebuilt(x: Any, items: Any) -> Any:
+    """``items`` in the container type of the list or tuple ``x``: a named tuple (the
+    results of ``np.linalg.slogdet``, ``eigh``, ``svd``, ``qr``) stays one."""
+    if isinstance(x, tuple) and hasattr(type(x), "_fields"):
+        return type(x)(*items)
+    return type(x)(items)
+
+
+def numpy_float(x: Any) -> Any:
+    """``x`` as a NumPy float when it is a Python float (anything else as it is): the
+    derivatives of NumPy functions divide and raise to powers with NumPy's semantics (±inf
+    or NaN and a RuntimeWarning, not ZeroDivisionError), as the functions themselves do."""
+    return np.float64(x) if type(x) is float else x
 
 
 def unbroadcast(g: Any, x: Any) -> Any:
@@ -61,7 +79,7 @@ def zeros_like(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return np.zeros(x.shape, x.dtype if x.dtype.kind in "fc" else float)
     if isinstance(x, (list, tuple)):
-        return type(x)(zeros_like(v) for v in x)
+        return _rebuilt(x, [zeros_like(v) for v in x])
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, np.floating):
@@ -94,7 +112,7 @@ def save(x: Any, index: Any) -> Any:
 def structure(g: Any, x: Any) -> Any:
     """``g`` in the container structure of ``x``: tuples stay tuples, numbers numbers."""
     if isinstance(x, tuple):
-        return tuple(structure(a, b) for a, b in zip(g, x))
+        return _rebuilt(x, [structure(a, b) for a, b in zip(g, x)])
     if isinstance(x, list):
         return [structure(a, b) for a, b in zip(g, x)]
     if isinstance(x, dict):
@@ -113,6 +131,9 @@ def matmul_left(g: Any, a: Any, b: Any) -> Any:
         return unbroadcast(g * b, a)
     if b.ndim == 1:
         return unbroadcast(np.multiply.outer(g, b) if a.ndim > 1 else g * b, a)
+    if a.ndim == 1:  # a is a row broadcast against the stack b: g has no row axis
+        return unbroadcast(np.matmul(np.expand_dims(g, -2), np.swapaxes(b, -1, -2))[..., 0, :],
+                           a)
     return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
 
 
@@ -120,11 +141,43 @@ def matmul_right(g: Any, a: Any, b: Any) -> Any:
     """The adjoint of ``b`` in ``a @ b``."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * a, b)
-    if a.ndim == 1:
-        return unbroadcast(np.multiply.outer(a, g) if b.ndim > 1 else g * a, b)
-    if b.ndim == 1:
-        return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
+    if a.ndim == 1:  # g has no row axis: one row of it for each matrix of b
+        return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2) if b.ndim > 1
+                           else g * a, b)
+    if b.ndim == 1:  # g has no column axis
+        return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0],
+                           b)
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
+
+
+def _dot_spec(a: Any, b: Any) -> str:
+    """``np.dot(a, b)`` of two arrays of at least 2 dimensions, one of at least 3, as an
+    einsum spec: the last axis of ``a`` against the second to last of ``b``."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    na, nb = np.ndim(a), np.ndim(b)
+    left, right = letters[:na - 1], letters[na - 1:na + nb - 3]
+    k, m = letters[na + nb - 3], letters[na + nb - 2]
+    return "%s%s,%s%s%s->%s%s%s" % (left, k, right, k, m, left, right, m)
+
+
+def dot_left(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of ``a`` in ``np.dot(a, b)``: that of ``a @ b`` where they agree (an
+    operand of at most one dimension, or two matrices), else the last axis of ``a``
+    contracted against the second to last of ``b`` for every other axis of both."""
+    if np.ndim(a) <= 1 or np.ndim(b) <= 1 or np.ndim(a) == np.ndim(b) == 2:
+        return matmul_left(g, a, b)
+    ins, out = _dot_spec(a, b).split("->")
+    sa, sb = ins.split(",")
+    return np.einsum("%s,%s->%s" % (out, sb, sa), g, b)
+
+
+def dot_right(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of ``b`` in ``np.dot(a, b)`` (see ``dot_left``)."""
+    if np.ndim(a) <= 1 or np.ndim(b) <= 1 or np.ndim(a) == np.ndim(b) == 2:
+        return matmul_right(g, a, b)
+    ins, out = _dot_spec(a, b).split("->")
+    sa, sb = ins.split(",")
+    return np.einsum("%s,%s->%s" % (sa, out, sb), a, g)
 
 
 def sum_adjoint(g: Any, iterable: Any) -> Any:
@@ -188,12 +241,22 @@ def reshape_like(g: Any, x: Any) -> Any:
 def split_adjoint(g: Any, xs: Any, axis: int = 0) -> Any:
     """The adjoints of the pieces ``xs`` in ``np.concatenate(xs, axis)``."""
     sizes = [np.shape(x)[axis] for x in xs]
-    return list(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+    return pieces_like(np.split(g, np.cumsum(sizes)[:-1], axis=axis), xs)
 
 
 def unstack_adjoint(g: Any, xs: Any, axis: int = 0) -> Any:
     """The adjoints of the pieces ``xs`` in ``np.stack(xs, axis)``."""
-    return [np.take(g, i, axis=axis) for i in range(len(xs))]
+    return pieces_like([np.take(g, i, axis=axis) for i in range(len(xs))], xs)
+
+
+def pieces_like(parts: Any, xs: Any) -> Any:
+    """The adjoints ``parts`` of the pieces of ``xs`` (what ``np.concatenate``,
+    ``np.stack``, ``np.vstack``... joined): a list for a list or tuple, one array shaped
+    like ``xs`` when ``xs`` is an array (its rows are the pieces)."""
+    if isinstance(xs, np.ndarray):
+        return np.reshape(np.stack([np.reshape(p, xs.shape[1:]) for p in parts]), xs.shape) \
+            if len(parts) else np.zeros(xs.shape)
+    return list(parts)
 
 
 def transpose_adjoint(g: Any, axes: Any = None) -> Any:
@@ -231,7 +294,7 @@ def clip_bound_adjoint(g: Any, x: Any, low: Any, high: Any, upper: bool = False)
 def accumulate(a: Any, b: Any) -> Any:
     """``a + b`` for adjoints, elementwise through lists, tuples and dicts."""
     if isinstance(a, (list, tuple)):
-        return type(a)(accumulate(x, y) for x, y in zip(a, b))
+        return _rebuilt(a, [accumulate(x, y) for x, y in zip(a, b)])
     if isinstance(a, dict):
         return {k: accumulate(a[k], b[k]) if k in b else a[k] for k in a}
     return a + b
@@ -243,7 +306,7 @@ def snapshot(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return x.copy()
     if isinstance(x, (tuple, list)):
-        return type(x)(snapshot(v) for v in x)
+        return _rebuilt(x, [snapshot(v) for v in x])
     if isinstance(x, dict):
         return {k: snapshot(v) for k, v in x.items()}
     return x

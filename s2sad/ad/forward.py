@@ -29,7 +29,7 @@ from ..passes.simplify import eliminate_common_subexpressions, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
 from .reverse import define_everywhere, helper, no_rule_error, zero_like
-from .templates import lowered_template, lowered_tangent, operand_shape
+from .templates import bind_rule, lowered_template, lowered_tangent, operand_shape
 
 _STRUCTURAL_COPIES = ("copy",)
 
@@ -288,7 +288,7 @@ class ForwardMode:
             return self.apply_to_tangent(op, position, d)
         if parameter in rule.tangents:
             template = lowered_tangent(rule.tangents[parameter])
-            mapping = bind(template, positional, keywords, self.builder, skip=2)
+            mapping = bind_rule(template, op, positional, keywords, self.builder)
             mapping[template.params[0].value] = d
             mapping[template.params[1].value] = op.results[0]
             return inline(template, mapping, self.builder)
@@ -297,7 +297,7 @@ class ForwardMode:
             shape = operand_shape(rule, positional, kinds, self.activity.is_varied,
                                   matrix=False)
             template = lowered_template(rule, shape)
-            mapping = bind(template, positional, keywords, self.builder, skip=2)
+            mapping = bind_rule(template, op, positional, keywords, self.builder)
             mapping[template.params[0].value] = d
             mapping[template.params[1].value] = op.results[0]
             returned = inline(template, mapping, self.builder)

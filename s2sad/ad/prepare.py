@@ -30,7 +30,8 @@ from ..passes.kinds import OTHER, Kinds, ndim
 from ..passes.simplify import simplify
 from .. import runtime
 from ..rules import lookup
-from .activity import Activity
+from ..rules.registry import UNKNOWN
+from .activity import Activity, callee_rule
 from .aliasing import check_aliased_writes
 
 MAX_INLINE_ROUNDS = 32
@@ -264,10 +265,77 @@ def own_changed_parameters(func: Function, kinds: Kinds) -> None:
     func.body.ops[:0] = copies
 
 
+def resolve_callees(func: Function) -> None:
+    """Calls through a local name of a function (``op = operator.mul; op(x, y)``) call that
+    function, and ``dict(a=x, b=y)`` (keywords alone) builds the dict as ``{"a": x, "b": y}``
+    does, so both are differentiated as the call or display they stand for."""
+    defs = {r: op for op in func.walk() for r in op.results}
+
+    def origin(operand: Operand) -> Operand:
+        seen = 0
+        while isinstance(operand, Value) and seen < 64:
+            producer = defs.get(operand)
+            if producer is None or producer.opcode != "copy":
+                break
+            operand, seen = producer.operands[0], seen + 1
+        return operand
+
+    for op in func.walk():
+        if op.opcode != "call":
+            continue
+        callee = origin(op.operands[0])
+        if isinstance(callee, Global) and callee is not op.operands[0]:
+            op.operands[0] = callee
+        positional, keywords = split_call(op, 1)
+        if isinstance(callee, Global) and callee.obj is dict and not positional:
+            op.opcode = "dict"
+            op.operands = [part for key, value in keywords.items()
+                           for part in (Const(key), value)]
+            op.attrs = {}
+
+
+def _known(operand: Operand, defs: Dict[Value, Op]) -> object:
+    """The value of an operand as far as the compiler knows it: a literal, a global, a
+    list or tuple of those; ``UNKNOWN`` otherwise."""
+    if isinstance(operand, Const):
+        return operand.value
+    if isinstance(operand, Global):
+        return operand.obj
+    producer = defs.get(operand) if isinstance(operand, Value) else None
+    if producer is not None and producer.opcode in ("list", "tuple"):
+        items = [_known(o, defs) for o in producer.operands]
+        return items if producer.opcode == "list" else tuple(items)
+    return UNKNOWN
+
+
+def check_rule_calls(func: Function) -> None:
+    """Calls whose rule checks them at compile time (``registry.checked``): a call the
+    rule refuses is an error naming its line, before any code is generated."""
+    defs = {r: op for op in func.walk() for r in op.results}
+    for op in func.walk():
+        if op.opcode not in ("call", "method"):
+            continue
+        rule = callee_rule(op)
+        if rule is None or rule.check is None:
+            continue
+        positional, keywords = split_call(op, 1)
+        if op.opcode == "method":
+            positional = [op.operands[0]] + positional
+        try:
+            rule.check(*[_known(o, defs) for o in positional],
+                       **{k: _known(o, defs) for k, o in keywords.items()})
+        except ValueError as error:
+            raise DifferentiationError(str(error), op.loc.filename if op.loc else None,
+                                       op.loc.line if op.loc else None) from None
+
+
 def prepare_for_ad(func: Function, wrt: List[int], kinds: Dict[str, str]) -> Function:
     """All of the above, in order, once no in-place write is seen through another name
     (``kinds``: the parameters' kinds, by name; see aliasing.py)."""
+    resolve_callees(func)
     inline_user_calls(func, wrt)
+    resolve_callees(func)  # (and in the functions inlined)
+    check_rule_calls(func)
     check_aliased_writes(func, wrt, kinds)
     value_kinds = Kinds(func, {p.value: kinds.get(p.name, OTHER) for p in func.params})
     simplify(func, Effects(func, value_kinds))  # an inlined call may make a condition

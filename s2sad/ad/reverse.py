@@ -32,6 +32,7 @@ from ..ir.printer import shown_path
 from ..passes.dce import eliminate_dead_code
 from ..passes.kinds import OTHER, SCALAR, Kinds, is_array
 from ..passes.shapes import remove_redundant_broadcasts
+from ..passes.specialize import Shape, specialize_to_shapes
 from ..passes.effects import Effects
 from ..passes.simplify import eliminate_common_subexpressions, simplify
 from .. import runtime
@@ -92,8 +93,10 @@ class ReverseMode:
     """Builds the adjoint of one function. Use :func:`reverse_mode`."""
 
     def __init__(self, func: Function, wrt: List[int], param_kinds: Dict[Value, str],
-                 seed_name: str, as_tuple: bool = False):
+                 seed_name: str, as_tuple: bool = False,
+                 shapes: Optional[Dict[Value, Shape]] = None):
         self.func = func
+        self.shapes = shapes or {}  # of array parameters, when compiled for them
         self.wrt = wrt
         self.activity = Activity(func, wrt)
         self.kinds = Kinds(func, param_kinds)
@@ -276,6 +279,7 @@ class ReverseMode:
         shaped_like = {a: v for a, v in self.adjoint_of.items() if a is not seed}  # a seed
         kinds = Kinds(self.func, params, known)
         remove_redundant_broadcasts(self.func, kinds, shaped_like)
+        specialize_to_shapes(self.func, kinds, self.shapes)
         self.effects = Effects(self.func, kinds)  # the helpers removed only shared objects
         simplify(self.func, self.effects)
         eliminate_common_subexpressions(self.func, self.effects)
@@ -462,7 +466,7 @@ class ReverseMode:
         kinds = [self.kind(o) for o in positional + list(keywords.values())]
         shape = operand_shape(rule, positional, kinds, self.activity.is_varied)
         template = lowered_template(rule, shape)
-        mapping = bind(template, positional, keywords, self.builder, skip=2)
+        mapping = bind_rule(template, op, positional, keywords, self.builder)
         mapping[template.params[0].value] = g
         mapping[template.params[1].value] = op.results[0]
         returned = inline(template, mapping, self.builder)
@@ -734,10 +738,12 @@ def define_everywhere(func: Function) -> None:
 
 
 def reverse_mode(func: Function, wrt: List[int], param_kinds: Dict[Value, str],
-                 seed_name: str = "seed", as_tuple: bool = False) -> Function:
+                 seed_name: str = "seed", as_tuple: bool = False,
+                 shapes: Optional[Dict[Value, Shape]] = None) -> Function:
     """Turn ``func`` into its adjoint in place (see the module docstring); the gradient is
-    a tuple when ``as_tuple`` or when there are several ``wrt``."""
-    return ReverseMode(func, wrt, param_kinds, seed_name, as_tuple).run()
+    a tuple when ``as_tuple`` or when there are several ``wrt``; ``shapes``: of the array
+    parameters it is compiled for, if any (``passes/specialize.py``)."""
+    return ReverseMode(func, wrt, param_kinds, seed_name, as_tuple, shapes).run()
 
 
 __all__ = ["reverse_mode"]

@@ -1,5 +1,7 @@
-"""Reverse rules of Python builtins: abs, pow, min, max, sum, float and friends."""
+"""Reverse rules of Python builtins: abs, pow, min, max, sum, float and friends, and the
+copy module's copy and deepcopy."""
 import builtins
+import copy
 import math
 
 import numpy as np
@@ -76,3 +78,12 @@ nondifferentiable(builtins.print, pure=False)
 pure(builtins.enumerate, builtins.zip, builtins.reversed, builtins.list, builtins.tuple)
 linear(builtins.sum, builtins.list, builtins.tuple)
 linear(("method", "pop"), pure=False)  # list.pop(i): pop the tangent list alike
+@reverse(copy.copy, copy.deepcopy)
+def copy_(g, y, x, memo=None):
+    # a copy: the identity (of numbers, arrays, and containers of them)
+    return g
+
+
+linear(copy.copy, copy.deepcopy)
+
+

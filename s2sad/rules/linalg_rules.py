@@ -1,22 +1,25 @@
 """Reverse and forward rules of ``np.linalg``: det, slogdet, inv, solve, pinv,
-matrix_power, norm, cholesky, eigh, eig, svd and qr, for matrices and stacks of them (the
-last two axes are the matrix).
+matrix_power, norm, cholesky, eigh, eigvalsh, eig, svd and qr, for matrices and stacks of
+them (the last two axes are the matrix), and the fields of their named results.
 
 What the derivatives assume is what makes each function differentiable: square
 invertible matrices (det, inv, solve), full rank (pinv, qr), distinct eigenvalues (eigh,
-eig; eig only when they are all real), distinct nonzero singular values (svd). eigh and
-cholesky read one triangle of a symmetric matrix; their adjoints are symmetrized. The
-helpers are in linalg_runtime.py.
+eig; eig only when they are all real), distinct nonzero singular values (svd). eigh,
+eigvalsh and cholesky read one triangle of a matrix and take it as symmetric: their
+derivatives are those of that function, 0 in the triangle not read. The helpers are in
+linalg_runtime.py.
 """
 import numpy as np
 
 from ..runtime import expand
+from . import linalg_runtime as rt
 from .linalg_runtime import (eig_adjoint, eig_tangent, eigh_adjoint, eigh_values_tangent,
-                             eigh_vectors_tangent, matrix_power_adjoint,
+                             eigh_vectors_tangent, field_adjoint, field_tangent,
+                             from_triangle, matrix_power_adjoint, onto_triangle,
                              matrix_power_tangent, norm_gradient, norm_hessian_product,
                              phi, qr_factors, solve_matrix_adjoint, svd_adjoint,
                              svd_tangent, symmetric_part)
-from .registry import linear, pure, reverse, tangent
+from .registry import attribute_key, linear, pure, reverse, tangent
 
 
 # -- determinants, inverses, solves ----------------------------------------------------
@@ -123,19 +126,25 @@ def norm_gradient_tangent(d, y, x, ord=None, axis=None):
 
 
 # -- factorizations --------------------------------------------------------------------
+# cholesky reads the lower triangle of a (the upper one with upper=True, and returns L^T):
+# the derivative is that of the function of that triangle (0 in the other), through the
+# symmetric matrix it stands for (from_triangle, onto_triangle)
 @reverse(np.linalg.cholesky)
-def cholesky(g, y, a):
-    # Murray (2016): S = L^-T Phi(L^T G) L^-1, adjoint sym(S); a symmetric perturbation
-    # is assumed (only the lower triangle of a is read)
-    return symmetric_part(np.matmul(np.swapaxes(np.linalg.inv(y), -1, -2), np.matmul(
-        phi(np.matmul(np.swapaxes(y, -1, -2), g)), np.linalg.inv(y))))
+def cholesky(g, y, a, upper=False):
+    # Murray (2016): S = L^-T Phi(L^T G) L^-1, adjoint sym(S) for a symmetric matrix
+    l = np.swapaxes(y, -1, -2) if upper else y
+    gl = np.swapaxes(g, -1, -2) if upper else g
+    return onto_triangle(symmetric_part(np.matmul(np.swapaxes(np.linalg.inv(l), -1, -2), np.matmul(
+        phi(np.matmul(np.swapaxes(l, -1, -2), gl)), np.linalg.inv(l)))), upper)
 
 
 @tangent(np.linalg.cholesky)
-def cholesky_tangent(d, y, a):
-    # dL = L Phi(L^-1 dA L^-T)
-    return np.matmul(y, phi(np.matmul(np.linalg.inv(y), np.matmul(
-        d, np.swapaxes(np.linalg.inv(y), -1, -2)))))
+def cholesky_tangent(d, y, a, upper=False):
+    # dL = L Phi(L^-1 dA L^-T), dA the symmetric matrix read from d
+    l = np.swapaxes(y, -1, -2) if upper else y
+    dl = np.matmul(l, phi(np.matmul(np.linalg.inv(l), np.matmul(
+        from_triangle(d, upper), np.swapaxes(np.linalg.inv(l), -1, -2)))))
+    return np.swapaxes(dl, -1, -2) if upper else dl
 
 
 @reverse(np.linalg.qr)
@@ -165,16 +174,29 @@ def qr_factors_adjoint(g, y, factors, a, mode="reduced"):
     return g
 
 
-# eigh: eigenvalues and eigenvectors of a symmetric a (distinct eigenvalues)
+# eigh: eigenvalues and eigenvectors of the symmetric matrix NumPy reads from the lower
+# (UPLO="L") or upper ("U") triangle of a (distinct eigenvalues); the other triangle has
+# derivative 0
 @reverse(np.linalg.eigh)
 def eigh(g, y, a, UPLO="L"):
-    return eigh_adjoint(g[0], g[1], y[0], y[1])
+    return onto_triangle(eigh_adjoint(g[0], g[1], y[0], y[1]), UPLO)
 
 
 @tangent(np.linalg.eigh)
 def eigh_tangent(d, y, a, UPLO="L"):
-    return (eigh_values_tangent(0.5 * (d + np.swapaxes(d, -1, -2)), y[1]),
-            eigh_vectors_tangent(d, y[0], y[1]))
+    return (eigh_values_tangent(from_triangle(d, UPLO), y[1]),
+            eigh_vectors_tangent(from_triangle(d, UPLO), y[0], y[1]))
+
+
+# eigvalsh: eigh's eigenvalues alone
+@reverse(np.linalg.eigvalsh)
+def eigvalsh(g, y, a, UPLO="L"):
+    return onto_triangle(eigh_adjoint(g, 0.0, y, np.linalg.eigh(a, UPLO)[1]), UPLO)
+
+
+@tangent(np.linalg.eigvalsh)
+def eigvalsh_tangent(d, y, a, UPLO="L"):
+    return eigh_values_tangent(from_triangle(d, UPLO), np.linalg.eigh(a, UPLO)[1])
 
 
 # eig: real distinct eigenvalues (checked when it runs), eigenvectors of norm 1
@@ -200,11 +222,62 @@ def svd_tangent_(d, y, a, full_matrices=True, compute_uv=True, hermitian=False):
     return svd_tangent(d, y, a, full_matrices, compute_uv)
 
 
+# -- the fields of the named results (``np.linalg.eigh(a).eigenvalues``): the adjoint is
+#    the field's in a named tuple of zeros, the tangent the field of the tangent
+def _field_rules(name):
+    @reverse(attribute_key(name))
+    def field(g, y, x):
+        return field_adjoint(g, x, name)
+
+    @tangent(attribute_key(name))
+    def field_forward(d, y, x):
+        return field_tangent(d, x, name)
+
+
+for _name in ("sign", "logabsdet", "eigenvalues", "eigenvectors", "U", "S", "Vh", "Q", "R"):
+    _field_rules(_name)
+
+
 # -- helpers: all pure. The linear ones (in the adjoint they take first, and in the other
 #    differentiable values the bilinear ones take) are declared so; the rest depend
 #    nonlinearly on values other than the adjoint and get no linear declaration (it would
 #    drop those values' terms): differentiating them again goes through their source, and
 #    fails loudly on anything in it without a rule.
+pure(rt.field_adjoint, rt.field_tangent, rt.from_triangle, rt.onto_triangle)
+linear(rt.field_adjoint, rt.field_tangent, rt.from_triangle, rt.onto_triangle)
+
+
+@reverse(rt.from_triangle)
+def from_triangle_(b, result, d, which="L"):
+    return onto_triangle(b, which)
+
+
+@reverse(rt.onto_triangle)
+def onto_triangle_(b, result, g, which="L"):
+    return from_triangle(b, which)
+
+
+# symmetric_part and phi (a mask and scaling of entries) are their own transposes
+@reverse(rt.symmetric_part)
+def symmetric_part_(b, result, x):
+    return symmetric_part(b)
+
+
+@reverse(rt.phi)
+def phi_(b, result, x):
+    return phi(b)
+
+
+@reverse(rt.field_adjoint)
+def field_adjoint_(b, result, g, x, name):
+    return field_tangent(b, x, name)
+
+
+@reverse(rt.field_tangent)
+def field_tangent_(b, result, d, x, name):
+    return field_adjoint(b, x, name)
+
+
 pure(solve_matrix_adjoint, phi, symmetric_part, qr_factors, norm_gradient,
      norm_hessian_product, eigh_adjoint, eigh_values_tangent, eigh_vectors_tangent,
      eig_adjoint, eig_tangent, svd_adjoint, svd_tangent, matrix_power_adjoint,

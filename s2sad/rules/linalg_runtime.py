@@ -14,6 +14,7 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from ..errors import DifferentiationError
+from ..runtime import zeros_like
 
 
 def _t(x: Any) -> Any:
@@ -53,6 +54,32 @@ def phi(x: Any) -> Any:
 
 def symmetric_part(x: Any) -> Any:
     return 0.5 * (x + _t(x))
+
+
+def _reads_upper(which: Any) -> bool:
+    """Whether NumPy reads the upper triangle: ``UPLO`` of eigh and eigvalsh ("L" or
+    "U", either case), or ``upper`` of cholesky (a bool)."""
+    if isinstance(which, (bool, np.bool_)):
+        return bool(which)
+    return str(which).upper() == "U"
+
+
+def from_triangle(d: Any, which: Any = "L") -> Any:
+    """The symmetric matrix NumPy reads from ``d`` (eigh, eigvalsh and cholesky read one
+    triangle and take the other as its mirror): the lower (``which`` "L", or False for
+    cholesky) or upper ("U", or True) triangle of ``d`` and its mirror. Its tangent is
+    itself applied to the tangent of ``d``."""
+    if _reads_upper(which):
+        return np.triu(d) + _t(np.triu(d, 1))
+    return np.tril(d) + _t(np.tril(d, -1))
+
+
+def onto_triangle(g: Any, which: Any = "L") -> Any:
+    """The adjoint of ``d`` in ``from_triangle(d, which)`` (its transpose): the triangle
+    read gets ``g`` and the mirror of ``g``'s other triangle, the triangle not read 0."""
+    if _reads_upper(which):
+        return np.triu(g) + np.triu(_t(g), 1)
+    return np.tril(g) + np.tril(_t(g), -1)
 
 
 # -- norm ------------------------------------------------------------------------------
@@ -332,6 +359,29 @@ def matrix_power_tangent(d: Any, a: Any, n: Any) -> Any:
 
 
 # -- qr --------------------------------------------------------------------------------
+# -- named results --------------------------------------------------------------------
+def _field_index(x: Any, name: str) -> int:
+    fields = getattr(type(x), "_fields", ())
+    if name not in fields:
+        raise DifferentiationError("s2sad differentiates the attribute .%s only of NumPy's "
+                                   "named results (slogdet, eigh, eig, svd, qr), not of %s"
+                                   % (name, type(x).__name__))
+    return fields.index(name)
+
+
+def field_adjoint(g: Any, x: Any, name: str) -> Any:
+    """The adjoint of the named tuple ``x`` (``np.linalg.eigh(a)``...) in ``x.<name>``:
+    ``g`` at that field, zeros at the others (a named tuple of the same type)."""
+    index = _field_index(x, name)
+    return type(x)(*(g if i == index else zeros_like(v) for i, v in enumerate(x)))
+
+
+def field_tangent(d: Any, x: Any, name: str) -> Any:
+    """The tangent of ``x.<name>`` from the tangent ``d`` of the named tuple ``x`` (a
+    tuple of the fields' tangents, named or not)."""
+    return d[_field_index(x, name)]
+
+
 def qr_factors(y: Any, a: Any, mode: str = "reduced") -> Tuple[Any, Any]:
     """``(q, r)`` of ``y = np.linalg.qr(a, mode)``, once it is checked that it is the
     reduced factorization of a matrix with at least as many rows as columns (the one

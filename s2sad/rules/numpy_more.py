@@ -6,15 +6,16 @@ import numpy as np
 from ..runtime import divide_or_zero, expand, reshape_like, unbroadcast, zeros_like
 from . import numpy_more_runtime as rt
 from .numpy_more_runtime import (cross_first, cross_second, cumsum_adjoint, diag_adjoint,
-                                 diagonal_adjoint, einsum_first, einsum_second, inner_spec,
+                                 diagonal_adjoint, einsum_adjoint, einsum_first,
+                                 einsum_second, inner_spec,
                                  kron_first, kron_second, moveaxis_adjoint, pad_adjoint,
                                  pad_tangent, repeat_adjoint, roll_adjoint,
                                  sort_adjoint, sort_like,
                                  split_adjoint_more, stack_pieces_adjoint,
                                  take_adjoint, take_along_axis_adjoint, tensordot_spec,
                                  tile_adjoint, trace_adjoint)
-from .registry import (attribute_key, linear, method_key, nondifferentiable, pure, reverse,
-                       tangent)
+from .registry import (attribute_key, checked, linear, method_key, nondifferentiable, pure,
+                       reverse, tangent)
 
 # Constants are Python floats so float32 operands stay float32.
 # -- elementwise: logarithms, exponentials, roots
@@ -172,7 +173,7 @@ def cumprod_tangent(d, y, a, axis=None, dtype=None):
 @reverse(np.average)
 def average(g, y, a, axis=None, weights=None, returned=False, keepdims=False):
     # weights are taken as constants (their adjoint is not computed)
-    return (expand(g, a, axis, keepdims) * (np.size(y) / np.size(a)) if weights is None
+    return (expand(g, a, axis, keepdims) * (np.size(y) / max(np.size(a), 1)) if weights is None
             else expand(g, a, axis, keepdims) * rt.weights_like(weights, a, axis)
             / expand(np.sum(rt.weights_like(weights, a, axis), axis=axis, keepdims=True),
                      a, None, False))
@@ -295,10 +296,27 @@ def pad_tangent_(d, y, array, pad_width, mode="constant", constant_values=0):
 
 
 # -- products
+# einsum takes its operands and subscripts positionally, in either form (a subscripts
+# string then operands, or operands each followed by a sublist): up to 11 arguments
+# (rt.EINSUM_ARGUMENTS, checked at compile time). The adjoint of each is einsum_adjoint's
+# (None for subscripts and sublists), given the others with None in its place.
 @reverse(np.einsum)
-def einsum(g, y, subscripts, a, b=None):
-    return (None, einsum_first(g, subscripts, a, b),
-            None if b is None else einsum_second(g, subscripts, a, b))
+def einsum(g, y, s0, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None, s7=None, s8=None,
+           s9=None, s10=None, **options):
+    return (einsum_adjoint(g, 0, s0, None, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10),
+            einsum_adjoint(g, 1, s1, s0, None, s2, s3, s4, s5, s6, s7, s8, s9, s10),
+            einsum_adjoint(g, 2, s2, s0, s1, None, s3, s4, s5, s6, s7, s8, s9, s10),
+            einsum_adjoint(g, 3, s3, s0, s1, s2, None, s4, s5, s6, s7, s8, s9, s10),
+            einsum_adjoint(g, 4, s4, s0, s1, s2, s3, None, s5, s6, s7, s8, s9, s10),
+            einsum_adjoint(g, 5, s5, s0, s1, s2, s3, s4, None, s6, s7, s8, s9, s10),
+            einsum_adjoint(g, 6, s6, s0, s1, s2, s3, s4, s5, None, s7, s8, s9, s10),
+            einsum_adjoint(g, 7, s7, s0, s1, s2, s3, s4, s5, s6, None, s8, s9, s10),
+            einsum_adjoint(g, 8, s8, s0, s1, s2, s3, s4, s5, s6, s7, None, s9, s10),
+            einsum_adjoint(g, 9, s9, s0, s1, s2, s3, s4, s5, s6, s7, s8, None, s10),
+            einsum_adjoint(g, 10, s10, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, None))
+
+
+checked(np.einsum)(rt.check_einsum)
 
 
 @reverse(np.tensordot)
@@ -312,6 +330,12 @@ def inner(g, y, a, b):
     return einsum_first(g, inner_spec(a, b), a, b), einsum_second(g, inner_spec(a, b), a, b)
 
 
+@reverse(np.vdot)
+def vdot(g, y, a, b):
+    # the flattened operands' dot product (real operands)
+    return g * reshape_like(b, a), g * reshape_like(a, b)
+
+
 @reverse(np.kron)
 def kron(g, y, a, b):
     return kron_first(g, a, b), kron_second(g, a, b)
@@ -319,8 +343,8 @@ def kron(g, y, a, b):
 
 @reverse(np.cross)
 def cross(g, y, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    return (unbroadcast(cross_first(g, a, b, axisa, axisb, axisc, axis), a),
-            unbroadcast(cross_second(g, a, b, axisa, axisb, axisc, axis), b))
+    return (cross_first(g, a, b, axisa, axisb, axisc, axis),
+            cross_second(g, a, b, axisa, axisb, axisc, axis))
 
 
 # -- selection
@@ -346,8 +370,8 @@ linear(np.cumsum, method_key("cumsum"), np.squeeze, method_key("squeeze"), np.ex
        np.diag, np.diagonal, method_key("diagonal"), np.trace, method_key("trace"), np.tril,
        np.triu, np.take, method_key("take"), np.hstack, np.vstack, np.split,
        np.take_along_axis)
-linear(np.einsum, operands=(1, 2))
-linear(np.tensordot, np.inner, np.kron, np.cross, operands=(0, 1))
+linear(np.einsum, operands=tuple(range(rt.EINSUM_ARGUMENTS)))  # in each operand
+linear(np.tensordot, np.inner, np.vdot, np.kron, np.cross, operands=(0, 1))
 
 
 @tangent(np.average)
@@ -362,13 +386,15 @@ pure(rt.cumsum_adjoint, rt.moveaxis_adjoint, rt.repeat_adjoint, rt.tile_adjoint,
      rt.take_adjoint, rt.take_along_axis_adjoint, rt.sort_adjoint, rt.sort_like,
      rt.stack_pieces_adjoint, rt.split_adjoint_more, rt.pad_adjoint, rt.pad_tangent,
      rt.einsum_first, rt.einsum_second, rt.tensordot_spec, rt.inner_spec, rt.kron_first,
-     rt.kron_second, rt.cross_first, rt.cross_second, rt.weights_like)
+     rt.kron_second, rt.cross_first, rt.cross_second, rt.weights_like, rt.einsum_adjoint)
 linear(rt.cumsum_adjoint, rt.moveaxis_adjoint, rt.repeat_adjoint, rt.tile_adjoint,
        rt.roll_adjoint, rt.diag_adjoint, rt.diagonal_adjoint, rt.trace_adjoint,
        rt.take_adjoint, rt.take_along_axis_adjoint, rt.sort_adjoint, rt.sort_like,
        rt.stack_pieces_adjoint, rt.split_adjoint_more, rt.pad_adjoint, rt.pad_tangent,
        rt.weights_like)
 linear(rt.einsum_first, operands=(0, 3))
+# linear in g and in each operand but its target (which it reads only the shape of)
+linear(rt.einsum_adjoint, operands=(0,) + tuple(range(3, 3 + rt.EINSUM_ARGUMENTS)))
 linear(rt.kron_second, operands=(0, 1))
 linear(rt.einsum_second, operands=(0, 2))
 linear(rt.kron_first, rt.cross_first, operands=(0, 2))

@@ -4,10 +4,11 @@ take other differentiable values are linear in those too (declared in numpy_more
 generated code can be differentiated again (forward over reverse)."""
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, List, Sequence, Tuple
 
 import numpy as np
 from ..errors import DifferentiationError
+from ..runtime import pieces_like, unbroadcast
 
 
 def _flat_or(x: Any, axis: Any) -> Any:
@@ -153,7 +154,7 @@ def stack_pieces_adjoint(g: Any, xs: Any, axis: int, least: int) -> Any:
     pieces, axis = _stacked(xs, axis, least)
     sizes = [p.shape[axis] for p in pieces]
     parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
-    return [np.reshape(p, np.shape(x)) for p, x in zip(parts, xs)]
+    return pieces_like([np.reshape(p, np.shape(x)) for p, x in zip(parts, xs)], xs)
 
 
 def stack_pieces(b: Any, xs: Any, axis: int, least: int) -> Any:
@@ -233,6 +234,170 @@ def einsum_second(g: Any, spec: str, a: Any, b: Any) -> Any:
     return _einsum_into(g, out, [(terms[0], a)], terms[1], np.shape(b))
 
 
+# -- einsum in all its forms: a subscripts string (explicit "->" or implicit output, "...",
+#    labels repeated within an operand) or operands each followed by a sublist of ints
+EINSUM_ARGUMENTS = 11  # the most positional arguments the einsum rule takes
+_LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # sublist ints 0..51
+
+
+def _term_labels(term: str) -> List[str]:
+    """A subscripts term as labels: letters, and "..." at most once."""
+    labels: List[str] = []
+    i = 0
+    while i < len(term):
+        if term.startswith("...", i):
+            if "..." in labels:
+                raise ValueError("np.einsum: %r has '...' twice in one term" % term)
+            labels.append("...")
+            i += 3
+        elif term[i] in _LABELS:
+            labels.append(term[i])
+            i += 1
+        else:
+            raise ValueError("np.einsum: %r in the subscripts is not a letter" % term[i])
+    return labels
+
+
+def _sublist_labels(sublist: Any) -> List[str]:
+    """A sublist (ints 0..51 and Ellipsis) as labels."""
+    if isinstance(sublist, (str, bytes)) or not hasattr(sublist, "__iter__"):
+        raise ValueError("np.einsum: the sublist form needs a list of ints after each "
+                         "operand, not %r" % (sublist,))
+    labels: List[str] = []
+    for entry in sublist:
+        if entry is Ellipsis:
+            labels.append("...")
+        elif isinstance(entry, (int, np.integer)) and not isinstance(entry, bool) \
+                and 0 <= entry < len(_LABELS):
+            labels.append(_LABELS[int(entry)])
+        else:
+            raise ValueError("np.einsum: a sublist holds ints from 0 to 51 and Ellipsis, "
+                             "not %r" % (entry,))
+    return labels
+
+
+def einsum_form(args: Sequence[Any]) -> Tuple[List[int], List[List[str]], Any]:
+    """The positional arguments of a call to ``np.einsum`` read as (the positions of its
+    operands among them, each operand's labels, the output's labels or None for an implicit
+    output). Raises ValueError for a call NumPy would refuse by its subscripts alone."""
+    if not len(args):
+        raise ValueError("np.einsum needs subscripts and operands")
+    if isinstance(args[0], str):
+        spec = args[0].replace(" ", "")
+        if spec.count("->") > 1 or "-" in spec.replace("->", "") or ">" in spec.replace("->", ""):
+            raise ValueError("np.einsum: %r has a misplaced '->'" % args[0])
+        ins, arrow, out = spec.partition("->")
+        terms = [_term_labels(t) for t in ins.split(",")]
+        output = _term_labels(out) if arrow else None
+        positions = list(range(1, len(args)))
+    else:
+        count = len(args) // 2
+        positions = [2 * i for i in range(count)]
+        terms = [_sublist_labels(args[2 * i + 1]) for i in range(count)]
+        output = _sublist_labels(args[-1]) if len(args) % 2 else None
+    if len(terms) != len(positions):
+        raise ValueError("np.einsum: the subscripts name %d operand%s, the call gives %d"
+                         % (len(terms), "" if len(terms) == 1 else "s", len(positions)))
+    if output is not None:
+        named = {label for term in terms for label in term}
+        for label in output:
+            if output.count(label) > 1:
+                raise ValueError("np.einsum: the output names %r twice" % label)
+            if label != "..." and label not in named:
+                raise ValueError("np.einsum: the output label %r is in no operand" % label)
+    return positions, terms, output
+
+
+def _spelled(terms: List[List[str]], output: Any, ndims: Sequence[int]) -> Tuple[List[str], str, str]:
+    """The terms and output with "..." spelled out in letters of its own (right-aligned, as
+    NumPy broadcasts them) and the implicit output made explicit; and the letters left."""
+    used = {label for term in terms + [output or []] for label in term if label != "..."}
+    free = [c for c in _LABELS if c not in used]
+    widths = []
+    for term, nd in zip(terms, ndims):
+        named = len([label for label in term if label != "..."])
+        if "..." in term:
+            width = nd - named
+        else:
+            width = 0 if named == nd else -1
+        if width < 0:
+            raise ValueError("np.einsum: the term %r has %d labels for an operand of %d "
+                             "dimensions" % ("".join(term), named, nd))
+        widths.append(width)
+    ellipsis = "".join(free[:max(widths, default=0)])
+    spelled = ["".join(ellipsis[len(ellipsis) - w:] if label == "..." else label
+                       for label in term) for term, w in zip(terms, widths)]
+    if output is None:
+        flat = "".join(term for term in spelled)
+        out = ellipsis + "".join(sorted(c for c in set(flat)
+                                        if flat.count(c) == 1 and c not in ellipsis))
+    else:
+        if "..." not in output and ellipsis:
+            raise ValueError("np.einsum: the output needs '...' for the dimensions the "
+                             "operands' '...' stand for")
+        out = "".join(ellipsis if label == "..." else label for label in output)
+    return spelled, out, "".join(free[len(ellipsis):])
+
+
+def einsum_adjoint(g: Any, k: int, target: Any, *args: Any) -> Any:
+    """The adjoint of ``target``, the ``k``-th positional argument of ``np.einsum(*args)``
+    (``args[k]`` is None, the rule's placeholder; None when ``k`` is no operand). It is
+    linear in ``g`` and in each other operand, and reads only the shape of ``target``:
+    ``g`` contracted with the other operands onto ``target``'s labels, a label repeated in
+    ``target`` (a diagonal) through an identity, one only ``target`` has (summed over)
+    through ones, and what NumPy broadcast from a length of 1 summed back."""
+    if target is None:
+        return None
+    args = list(args)
+    args[k] = target
+    while args and args[-1] is None:
+        args.pop()
+    positions, terms, output = einsum_form(args)
+    if k not in positions:
+        return None
+    operands = [args[p] for p in positions]
+    spelled, out, free = _spelled(terms, output, [np.ndim(o) for o in operands])
+    i = positions.index(k)
+    specs = [out] + [t for j, t in enumerate(spelled) if j != i]
+    values = [g] + [o for j, o in enumerate(operands) if j != i]
+    dtype = np.result_type(*[v if isinstance(v, np.ndarray) else np.asarray(v)
+                             for v in values], np.float32)
+    shape = np.shape(target)
+    known = set("".join(specs))
+    fresh = iter(free)
+    labels, seen = [], set()
+    for label, n in zip(spelled[i], shape):
+        if label in seen:  # a diagonal: its adjoint lives on the diagonal alone
+            twin = next(fresh)
+            specs.append(label + twin)
+            values.append(np.eye(n, dtype=dtype))
+            labels.append(twin)
+            continue
+        seen.add(label)
+        labels.append(label)
+        if label not in known and spelled[i].count(label) == 1:  # summed over in einsum
+            specs.append(label)
+            values.append(np.ones(n, dtype=dtype))
+    result = np.einsum(",".join(specs) + "->" + "".join(labels), *values)
+    broadcast = tuple(a for a, (n, m) in enumerate(zip(shape, np.shape(result)))
+                      if n == 1 and m != 1)
+    if broadcast:
+        result = np.sum(result, axis=broadcast, keepdims=True)
+    return result
+
+
+def check_einsum(*args: Any, **options: Any) -> None:
+    """Refuse, when the function is compiled, a call to ``np.einsum`` whose subscripts
+    (when they are known then) do not fit its operands, or with more arguments than the
+    rule takes."""
+    if len(args) > EINSUM_ARGUMENTS:
+        raise ValueError("s2sad differentiates np.einsum with at most %d positional "
+                         "arguments, not %d" % (EINSUM_ARGUMENTS, len(args)))
+    if args and (isinstance(args[0], str) or all(
+            isinstance(a, (list, tuple)) for a in args[1::2])):
+        einsum_form(args)
+
+
 def tensordot_spec(a: Any, b: Any, axes: Any = 2) -> str:
     """``np.tensordot(a, b, axes)`` as an einsum spec."""
     na, nb = np.ndim(a), np.ndim(b)
@@ -282,23 +447,53 @@ def kron_second(g: Any, a: Any, b: Any) -> Any:
     return np.reshape(ga.sum(axis=tuple(range(0, 2 * nd, 2))), np.shape(b))
 
 
-def _cross_defaults(axisa: Any, axisb: Any, axisc: Any, axis: Any) -> None:
-    if (axisa, axisb, axisc, axis) != (-1, -1, -1, None):
-        raise DifferentiationError("s2sad differentiates np.cross only along the last axis")
+def _cross_axes(axisa: Any, axisb: Any, axisc: Any, axis: Any) -> Tuple[int, int, int]:
+    """``np.cross``'s axes: ``axis``, when given, stands for all three."""
+    if axis is not None:
+        return axis, axis, axis
+    return axisa, axisb, axisc
+
+
+def _as_three(x: Any, along: int) -> Any:
+    """``x`` with its vectors (length 2 or 3 along ``along``) moved last and made 3-vectors
+    (a zero third component for 2-vectors, as ``np.cross`` takes them)."""
+    x = np.moveaxis(np.asarray(x), along, -1)
+    if x.shape[-1] == 2:
+        x = np.concatenate([x, np.zeros(x.shape[:-1] + (1,), dtype=x.dtype)], axis=-1)
+    return x
+
+
+def _cross_adjoint(g: Any, a: Any, b: Any, axisa: int, axisb: int, axisc: int,
+                   axis: Any, first: bool) -> Any:
+    """The adjoint of ``a`` (``first``) or ``b`` in ``np.cross(a, b, axisa, axisb, axisc,
+    axis)``: with the vectors moved last and made 3-vectors, ``b × g`` (or ``g × a``),
+    summed over what was broadcast, cut to the operand's length and moved back."""
+    axisa, axisb, axisc = _cross_axes(axisa, axisb, axisc, axis)
+    a3, b3 = _as_three(a, axisa), _as_three(b, axisb)
+    if np.shape(a)[axisa] == 2 and np.shape(b)[axisb] == 2:  # the z components alone
+        g = np.asarray(g)
+        g3 = np.concatenate([np.zeros(g.shape + (2,), dtype=g.dtype),
+                             np.expand_dims(g, -1)], axis=-1)
+    else:
+        g3 = np.moveaxis(np.asarray(g), axisc, -1)
+    x, along = (a, axisa) if first else (b, axisb)
+    adjoint = np.cross(b3, g3) if first else np.cross(g3, a3)
+    moved = np.moveaxis(np.asarray(x), along, -1)
+    adjoint = unbroadcast(adjoint[..., :moved.shape[-1]], moved)
+    return np.moveaxis(adjoint, -1, along)
 
 
 def cross_first(g: Any, a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
                 axis: Any = None) -> Any:
-    """The adjoint of ``a`` in ``np.cross(a, b)`` (3-vectors along the last axis)."""
-    _cross_defaults(axisa, axisb, axisc, axis)
-    return np.cross(b, g)
+    """The adjoint of ``a`` in ``np.cross(a, b, axisa, axisb, axisc, axis)``: ``b × g``
+    (vectors of 2 or 3 components along any axes; broadcasting undone)."""
+    return _cross_adjoint(g, a, b, axisa, axisb, axisc, axis, True)
 
 
 def cross_second(g: Any, a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
                  axis: Any = None) -> Any:
-    """The adjoint of ``b`` in ``np.cross(a, b)`` (3-vectors along the last axis)."""
-    _cross_defaults(axisa, axisb, axisc, axis)
-    return np.cross(g, a)
+    """The adjoint of ``b`` in ``np.cross(a, b, axisa, axisb, axisc, axis)``: ``g × a``."""
+    return _cross_adjoint(g, a, b, axisa, axisb, axisc, axis, False)
 
 
 def weights_like(w: Any, a: Any, axis: Any = None) -> Any:

@@ -131,7 +131,8 @@ def sum_(g, y, a, axis=None, keepdims=False):
 
 @reverse(np.mean, method_key("mean"), kind="reduce")
 def mean(g, y, a, axis=None, keepdims=False):
-    return expand(g, a, axis, keepdims) * (np.size(y) / np.size(a))
+    # (of an empty array, NaN with NumPy's warning: its adjoint is empty, whatever the scale)
+    return expand(g, a, axis, keepdims) * (np.size(y) / max(np.size(a), 1))
 
 
 @reverse(np.prod, method_key("prod"), kind="reduce")
@@ -163,7 +164,7 @@ def std(g, y, a, axis=None, ddof=0, keepdims=False):
 # -- products
 @reverse(np.dot, method_key("dot"), kind="product")
 def dot(g, y, a, b):
-    return matmul_left(g, a, b), matmul_right(g, a, b)
+    return dot_left(g, a, b), dot_right(g, a, b)
 
 
 @reverse(np.matmul, kind="product")
@@ -261,7 +262,7 @@ def array(g, y, obj, dtype=None):
 
 
 @reverse(method_key("copy"), np.copy, elementwise=True)
-def copy(g, y, a):
+def copy(g, y, a, order="K", subok=False):
     return g
 
 
@@ -276,6 +277,21 @@ nondifferentiable(np.zeros, np.ones, np.zeros_like, np.ones_like, np.empty, np.e
                   np.floor, np.ceil, np.round, np.rint, np.isnan, np.isinf, np.isfinite,
                   np.equal, np.not_equal, np.less, np.less_equal, np.greater,
                   np.greater_equal, np.logical_and, np.logical_or, np.logical_not,
+# NumPy's float types as conversions (np.float64(x)): the identity, the adjoint in x's type
+FLOAT_TYPES = tuple(dict.fromkeys((np.float64, np.float32, np.float16, np.longdouble)))
+
+
+@reverse(*FLOAT_TYPES, kind="same")
+def float_type(g, y, x):
+    return unbroadcast(g, x)
+
+
+linear(*FLOAT_TYPES)
+# the integer and boolean types: piecewise constant (no derivative)
+nondifferentiable(*dict.fromkeys((np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
+                                  np.uint32, np.uint64, np.intp, np.uintp, np.bool_)))
+
+
                   np.all, np.any, np.count_nonzero, np.nonzero, np.allclose, np.isclose,
                   method_key("argmax"), method_key("argmin"), method_key("argsort"),
                   method_key("nonzero"), method_key("any"), method_key("all"),

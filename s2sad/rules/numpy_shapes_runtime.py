@@ -9,7 +9,7 @@ from typing import Any, Sequence, Tuple
 import numpy as np
 
 from ..errors import DifferentiationError
-from ..runtime import unbroadcast
+from ..runtime import pieces_like, unbroadcast
 
 
 def _float_dtype(g: Any) -> Any:
@@ -36,7 +36,7 @@ def column_stack_adjoint(g: Any, xs: Sequence[Any]) -> Any:
     """The adjoints of the pieces ``xs`` in ``np.column_stack(xs)`` (vectors are columns)."""
     widths = [np.shape(x)[1] if np.ndim(x) >= 2 else 1 for x in xs]
     parts = np.split(g, np.cumsum(widths)[:-1], axis=1)
-    return [np.reshape(p, np.shape(x)) for p, x in zip(parts, xs)]
+    return pieces_like([np.reshape(p, np.shape(x)) for p, x in zip(parts, xs)], xs)
 
 
 def column_stack_like(b: Any, xs: Sequence[Any]) -> Any:

@@ -1,10 +1,13 @@
 """Reverse rules of Python's operators (the IR's arithmetic opcodes)."""
+import builtins
 import math
+import operator
 
 import numpy as np
 
 from ..runtime import matmul_left, matmul_right, unbroadcast
-from .registry import linear, nondifferentiable, reverse
+from . import builtin_rules  # noqa: F401 (its rule of abs, for operator.abs)
+from .registry import REGISTRY, linear, nondifferentiable, reverse
 
 
 @reverse("add", kind="same")
@@ -70,3 +73,25 @@ nondifferentiable("floordiv", "lshift", "rshift", "bitor", "bitxor", "bitand", "
                   "eq", "ne", "lt", "le", "gt", "ge", "is", "isnot", "in", "notin",
                   "and", "or")
 linear("matmul", operands=(0, 1))
+
+
+# -- the operator module's functions (``op = operator.mul; op(x, y)``): the operators' rules
+#    (``abs``: the builtin's)
+def _same_rules(fn, key):
+    rule = REGISTRY.rule(key)
+    for template, flag in ((rule.template, {}), (rule.scalar_template, {"scalar": True}),
+                           (rule.matrix_template, {"matrix": True})):
+        if template is not None:
+            reverse(fn, kind=rule.kind, **flag)(template)
+    REGISTRY.rule(fn).linear = rule.linear
+
+
+for _fn, _key in ((operator.add, "add"), (operator.sub, "sub"), (operator.mul, "mul"),
+                  (operator.truediv, "truediv"), (operator.pow, "pow"),
+                  (operator.mod, "mod"), (operator.matmul, "matmul"),
+                  (operator.neg, "neg"), (operator.pos, "pos"), (operator.abs, builtins.abs)):
+    _same_rules(_fn, _key)
+nondifferentiable(operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge,
+                  operator.eq, operator.ne, operator.not_, operator.truth, operator.is_,
+                  operator.is_not, operator.contains, operator.lshift, operator.rshift,
+                  operator.and_, operator.or_, operator.xor, operator.invert, operator.index)

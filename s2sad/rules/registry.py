@@ -45,6 +45,10 @@ class Rule:
     linear: Tuple[int, ...] = ()
     tangents: Dict[int, Callable[..., Any]] = field(default_factory=dict)
     elementwise: bool = False
+    # Called when a function is compiled with the call's arguments as far as they are
+    # known then (literals, globals; UNKNOWN for the rest): raises ValueError for a call
+    # the rule cannot differentiate, which becomes an error naming the call's line.
+    check: Optional[Callable[..., None]] = None
 
     @property
     def differentiable(self) -> bool:
@@ -151,6 +155,27 @@ def reverse(*keys: Any, kind: Optional[str] = None, scalar: bool = False,
                 rule.kind = kind
             rule.elementwise = rule.elementwise or elementwise or kind in ("same", "scalar")
         return template
+    return register
+
+
+class _Unknown:
+    """An argument whose value is not known when the function is compiled."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+def checked(*keys: Any) -> Callable:
+    """Register the decorated function as the compile-time check of each key's calls: it
+    takes the call's arguments (``UNKNOWN`` where not known at compile time) and raises
+    ValueError, with a message for the user, for a call it refuses."""
+    def register(check: Callable[..., None]) -> Callable[..., None]:
+        for key in keys:
+            REGISTRY.rule(key).check = check
+        return check
     return register
 
 

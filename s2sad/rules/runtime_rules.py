@@ -15,9 +15,11 @@ linear(runtime.unbroadcast, runtime.expand, runtime.sum_adjoint,
        runtime.reduced_extreme_adjoint, runtime.reshape_like, runtime.split_adjoint,
        runtime.unstack_adjoint, runtime.transpose_adjoint, runtime.clip_adjoint,
        runtime.clip_bound_adjoint, runtime.structure, runtime.owned_copy, runtime.save,
-       runtime.broadcast_like, runtime.unstack_like, runtime.like_dtype)
+       runtime.broadcast_like, runtime.unstack_like, runtime.like_dtype, runtime.numpy_float)
 linear(runtime.matmul_left, operands=(0, 2))
 linear(runtime.matmul_right, operands=(0, 1))
+linear(runtime.dot_left, operands=(0, 2))
+linear(runtime.dot_right, operands=(0, 1))
 linear(runtime.moment_adjoint, operands=(0, 1))
 
 
@@ -122,6 +124,11 @@ def like_dtype_(b, y, g, x):
     return b, None
 
 
+@reverse(runtime.numpy_float)
+def numpy_float_(b, y, x):
+    return b
+
+
 # divide_or_zero(a, b) = a / b (0 where b is 0): the quotient rule, 0 where b is 0 again
 @reverse(runtime.divide_or_zero, kind="same", scalar=True)
 def divide_or_zero_scalar(g, y, a, b):
@@ -139,3 +146,15 @@ def moment_adjoint_(b, y, g, x, axis=None, ddof=0, keepdims=False):
     return (collapse(runtime.moment_adjoint(1.0, x, axis, ddof, True) * b, g, axis, keepdims),
             runtime.moment_adjoint(1.0, runtime.expand(g, x, axis, keepdims) * b, axis, ddof,
                                    True))
+
+
+# dot_left(g, a, b) and dot_right(g, a, b), the adjoints of np.dot(a, b), are bilinear:
+# <c, dot_left(g, a, b)> = <g, np.dot(c, b)> and <c, dot_right(g, a, b)> = <g, np.dot(a, c)>
+@reverse(runtime.dot_left)
+def dot_left_(c, y, g, a, b):
+    return np.dot(c, b), None, runtime.dot_right(g, c, b)
+
+
+@reverse(runtime.dot_right)
+def dot_right_(c, y, g, a, b):
+    return np.dot(a, c), runtime.dot_left(g, a, c), None

@@ -65,8 +65,6 @@ import numpy as np
 # programs are in known_failures.py.
 KNOWN_BAD: Dict[str, str] = {
     # known, being fixed
-    "wraps_decorator": "helpers decorated by a functools.wraps wrapper are differentiated "
-                       "without the wrapper: wrong values and derivatives",
     "augment_loop_element": "e += 0.3 (or e *= c) on the element of `for i, e in "
                             "enumerate(a)` / `for e in reversed(a)` is refused as a write "
                             "into a",
@@ -77,8 +75,9 @@ KNOWN_BAD: Dict[str, str] = {
                   "len()) when the loop does not reach the output",
     "element_then_write": "s = u[0] (or a loop item of u, or a sum of them), then u "
                           "written in place, or s augmented (s *= 1.0) while u or a view "
-                          "of it is live: refused as a write the other sees, when u came "
-                          "from u.copy(), np.array(w) or constants",
+                          "of it is live, or u[0] = w then w written: refused as a write "
+                          "the other sees, when u came from u.copy(), np.array(w) or "
+                          "constants",
 }
 
 # Constructs s2sad refuses by design or for want of a rule today: drawn rarely, so that
@@ -89,7 +88,8 @@ RARE: Dict[str, float] = {
 }
 
 FEATURES = (
-    "repeat_call", "repeat_call_across_write", "enumerate_twice", "zip_nested", "reversed",
+    "repeat_call", "repeat_call_across_write", "repeat_call_across_argument_write",
+    "enumerate_twice", "zip_nested", "reversed",
     "rows", "iter_reuse", "view", "view_write", "alias", "alias_write",
     "identity_copy_then_write", "copy_then_write", "param_write", "np_float64",
     "numpy_scalar", "abs", "abs_of_numpy_scalar", "max_min", "helper_call",
@@ -300,8 +300,9 @@ class Generator:
             self.use("element_then_write")
 
     def held(self, group: int) -> bool:
-        """Whether a live scalar holds an element of the arrays of ``group``."""
-        return any(group in v.holds for v in self.env.values() if v.shape == ())
+        """Whether a live name holds an element of the arrays of ``group`` (a scalar
+        taken from them, an array a row of them was stored into)."""
+        return any(group in v.holds for v in self.env.values())
 
     def holds_of(self, text: str) -> Set[int]:
         """The arrays whose elements an expression may hand on: scalars it reads and
@@ -597,15 +598,22 @@ class Generator:
         options = [c for c in PURE_CALLS if c[3] is None or (c[3] == "vec" and self.vectors())
                    or (c[3] == "mat" and self.vars_of((3, 4)))]
         text, shape, bound, need = self.rng.choice(options)
+        argument = None
         if need == "vec":
-            text = text.replace("{v}", self.rng.choice(self.vectors()))
+            argument = self.rng.choice(self.vectors())
+            text = text.replace("{v}", argument)
         if need == "mat":
-            text = text.replace("{M}", self.rng.choice(self.vars_of((3, 4))))
+            argument = self.rng.choice(self.vars_of((3, 4)))
+            text = text.replace("{M}", argument)
         a, b = self.fresh("r"), self.fresh("r")
         self.use("repeat_call")
         out = [Stmt("%s = %s" % (a, text.replace("{", "{{").replace("}", "}}")))]
         self.bind(a, shape, bound)
-        if self.allowed("repeat_call_across_write") and self.chance(0.5):
+        if argument is not None and self.chance(0.3):
+            # the second call reads the argument written in between: not the first's value
+            self.use("repeat_call_across_argument_write")
+            out.extend(self.write_into(argument))
+        elif self.allowed("repeat_call_across_write") and self.chance(0.5):
             self.use("repeat_call_across_write")
             s = self.scalar_rhs(2)
             if self.chance(0.5):
@@ -733,6 +741,9 @@ class Generator:
         if form == "row":
             row = self.expr((shape[1],), 1) if shape[1] in (3, 4) else self.ones((shape[1],))
             var.bound = max(var.bound, row.bound)
+            base = _VIEW_OF.match(row.render())
+            if base and base.group(1) in self.env:  # u[0] = w: u may be taken to hold w
+                var.holds.add(self.env[base.group(1)].group)
             return [Stmt("%s[0] = {0}" % name, [row])]
         var.bound = var.bound * 1.5
         return [Stmt("%s[1:] = %s[1:] * 0.5 + %s[:-1]" % (name, name, name))]
