@@ -37,7 +37,7 @@ from ..passes.effects import Effects
 from ..passes.simplify import eliminate_common_subexpressions, simplify
 from .. import runtime
 from .activity import Activity, callee_rule
-from .templates import lowered_template, operand_shape
+from .templates import bind_rule, lowered_template, operand_shape
 
 
 def no_rule_error(op: Op, mode: str = "reverse") -> DifferentiationError:
@@ -279,7 +279,7 @@ class ReverseMode:
         shaped_like = {a: v for a, v in self.adjoint_of.items() if a is not seed}  # a seed
         kinds = Kinds(self.func, params, known)
         remove_redundant_broadcasts(self.func, kinds, shaped_like)
-        specialize_to_shapes(self.func, kinds, self.shapes, seed, result)
+        specialize_to_shapes(self.func, kinds, self.shapes)
         self.effects = Effects(self.func, kinds)  # the helpers removed only shared objects
         simplify(self.func, self.effects)
         eliminate_common_subexpressions(self.func, self.effects)

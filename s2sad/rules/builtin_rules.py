@@ -69,15 +69,6 @@ def float_(g, y, x):
     return g
 
 
-nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
-                  builtins.isinstance, builtins.type, builtins.id, builtins.hash, builtins.str,
-                  builtins.repr, builtins.sorted, builtins.any, builtins.all, builtins.divmod,
-                  builtins.format, builtins.slice)
-nondifferentiable(builtins.len, kind="scalar")  # a count: a number
-nondifferentiable(builtins.print, pure=False)
-pure(builtins.enumerate, builtins.zip, builtins.reversed, builtins.list, builtins.tuple)
-linear(builtins.sum, builtins.list, builtins.tuple)
-linear(("method", "pop"), pure=False)  # list.pop(i): pop the tangent list alike
 @reverse(copy.copy, copy.deepcopy)
 def copy_(g, y, x, memo=None):
     # a copy: the identity (of numbers, arrays, and containers of them)
@@ -87,3 +78,12 @@ def copy_(g, y, x, memo=None):
 linear(copy.copy, copy.deepcopy)
 
 
+nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
+                  builtins.isinstance, builtins.type, builtins.id, builtins.hash, builtins.str,
+                  builtins.repr, builtins.sorted, builtins.any, builtins.all, builtins.divmod,
+                  builtins.format, builtins.slice)
+nondifferentiable(builtins.len, kind="scalar")  # a count: a number
+nondifferentiable(builtins.print, pure=False)
+pure(builtins.enumerate, builtins.zip, builtins.reversed, builtins.list, builtins.tuple)
+linear(builtins.sum, builtins.list, builtins.tuple)
+linear(("method", "pop"), pure=False)  # list.pop(i): pop the tangent list alike

@@ -358,7 +358,6 @@ def matrix_power_tangent(d: Any, a: Any, n: Any) -> Any:
     return out
 
 
-# -- qr --------------------------------------------------------------------------------
 # -- named results --------------------------------------------------------------------
 def _field_index(x: Any, name: str) -> int:
     fields = getattr(type(x), "_fields", ())
@@ -382,6 +381,7 @@ def field_tangent(d: Any, x: Any, name: str) -> Any:
     return d[_field_index(x, name)]
 
 
+# -- qr --------------------------------------------------------------------------------
 def qr_factors(y: Any, a: Any, mode: str = "reduced") -> Tuple[Any, Any]:
     """``(q, r)`` of ``y = np.linalg.qr(a, mode)``, once it is checked that it is the
     reduced factorization of a matrix with at least as many rows as columns (the one

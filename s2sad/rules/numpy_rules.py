@@ -2,10 +2,10 @@
 constructors, and the same operations as array methods (``x.sum()``, ``x.T``)."""
 import numpy as np
 
-from ..runtime import (clip_adjoint, clip_bound_adjoint, divide_or_zero, expand,
-                       matmul_left, matmul_right, moment_adjoint, reduced_extreme_adjoint,
-                       reshape_like, split_adjoint, transpose_adjoint, unbroadcast,
-                       unstack_adjoint, unstack_like)
+from ..runtime import (clip_adjoint, clip_bound_adjoint, divide_or_zero, dot_left,
+                       dot_right, expand, matmul_left, matmul_right, moment_adjoint,
+                       reduced_extreme_adjoint, reshape_like, split_adjoint,
+                       transpose_adjoint, unbroadcast, unstack_adjoint, unstack_like)
 from .registry import attribute_key, linear, method_key, nondifferentiable, reverse, tangent
 
 # -- elementwise arithmetic
@@ -271,12 +271,6 @@ def astype(g, y, a, dtype):
     return unbroadcast(g, a), None
 
 
-nondifferentiable(np.zeros, np.ones, np.zeros_like, np.ones_like, np.empty, np.empty_like,
-                  np.eye, np.identity, np.arange, np.shape, np.ndim, np.size, np.argmax,
-                  np.argmin, np.argsort, np.sign,
-                  np.floor, np.ceil, np.round, np.rint, np.isnan, np.isinf, np.isfinite,
-                  np.equal, np.not_equal, np.less, np.less_equal, np.greater,
-                  np.greater_equal, np.logical_and, np.logical_or, np.logical_not,
 # NumPy's float types as conversions (np.float64(x)): the identity, the adjoint in x's type
 FLOAT_TYPES = tuple(dict.fromkeys((np.float64, np.float32, np.float16, np.longdouble)))
 
@@ -292,6 +286,12 @@ nondifferentiable(*dict.fromkeys((np.int8, np.int16, np.int32, np.int64, np.uint
                                   np.uint32, np.uint64, np.intp, np.uintp, np.bool_)))
 
 
+nondifferentiable(np.zeros, np.ones, np.zeros_like, np.ones_like, np.empty, np.empty_like,
+                  np.eye, np.identity, np.arange, np.shape, np.ndim, np.size, np.argmax,
+                  np.argmin, np.argsort, np.sign,
+                  np.floor, np.ceil, np.round, np.rint, np.isnan, np.isinf, np.isfinite,
+                  np.equal, np.not_equal, np.less, np.less_equal, np.greater,
+                  np.greater_equal, np.logical_and, np.logical_or, np.logical_not,
                   np.all, np.any, np.count_nonzero, np.nonzero, np.allclose, np.isclose,
                   method_key("argmax"), method_key("argmin"), method_key("argsort"),
                   method_key("nonzero"), method_key("any"), method_key("all"),
