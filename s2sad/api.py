@@ -317,11 +317,23 @@ def _part_of_key(a: Any) -> Any:
     return a if type(a) in _FUNCTION_TYPES else type(a)
 
 
+def _shape_key(value: Any) -> Any:
+    """The shapes and dtypes of an array, or of the arrays a dict, list or tuple holds."""
+    if type(value) is np.ndarray:
+        return value.shape, value.dtype.str
+    if isinstance(value, dict):
+        return tuple((repr(k), _shape_key(v)) for k, v in value.items())
+    if type(value) in (list, tuple):
+        return tuple(_shape_key(v) for v in value)
+    return None
+
+
 def _shapes(args: Tuple, kwargs: Dict[str, Any]) -> Tuple:
-    """The shapes and dtypes of the arrays among the arguments, in order."""
-    return tuple((a.shape, a.dtype.str) for a in args if type(a) is np.ndarray) + tuple(
-        (k, kwargs[k].shape, kwargs[k].dtype.str) for k in sorted(kwargs)
-        if type(kwargs[k]) is np.ndarray)
+    """The shapes and dtypes of the arrays among the arguments (and in containers), or
+    () when there are none."""
+    found = tuple(map(_shape_key, args)) + tuple((k, _shape_key(kwargs[k]))
+                                                 for k in sorted(kwargs))
+    return found if any(part is not None for part in found) else ()
 
 
 def _array_key(args: Tuple, kwargs: Dict[str, Any]) -> Tuple:

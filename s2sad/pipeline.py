@@ -26,7 +26,7 @@ from .ir import Function, Global, verify
 from .ir.inline import substitute
 from .ir.nodes import VAR_KEYWORD, VAR_POSITIONAL
 from .passes.kinds import ARRAY, OTHER, SCALAR, kind_of_type, kind_of_value
-from .passes.specialize import float64_world
+from .passes.specialize import float64_world, shape_tree
 
 # Arguments of these types are functions the derivative is compiled for (one compile per
 # function given), like a global function: ``loss(x, activation=np.tanh)``.
@@ -201,6 +201,7 @@ def compile_for_call(mode: str, fn: Callable[..., Any], wrt: Wrt, args: Sequence
     kinds = {name: kind_of_value(value) for name, value in arguments.items()}
     functions = {name: value for name, value in arguments.items()
                  if isinstance(value, FUNCTION_TYPES)}
-    shapes = {name: value.shape for name, value in arguments.items()
-              if type(value) is np.ndarray} if shaped and float64_world(arguments) else None
+    shapes = {name: shape_tree(value) for name, value in arguments.items()
+              if shape_tree(value) is not None} \
+        if shaped and float64_world(arguments) else None
     return compile_derivative(mode, fn, wrt, kinds, optimize, functions, shapes)

@@ -279,7 +279,7 @@ class ReverseMode:
         shaped_like = {a: v for a, v in self.adjoint_of.items() if a is not seed}  # a seed
         kinds = Kinds(self.func, params, known)
         remove_redundant_broadcasts(self.func, kinds, shaped_like)
-        specialize_to_shapes(self.func, kinds, self.shapes)
+        specialize_to_shapes(self.func, kinds, self.shapes, seed, result)
         self.effects = Effects(self.func, kinds)  # the helpers removed only shared objects
         simplify(self.func, self.effects)
         eliminate_common_subexpressions(self.func, self.effects)

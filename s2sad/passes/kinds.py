@@ -329,6 +329,8 @@ class Kinds:
                     return self._shaped(op.operands[1])
                 if any(callee.obj is f for f in _LIKE):
                     return args[0] if is_array(args[0]) else OTHER
+            if isinstance(callee, Global) and callee.obj is runtime.snapshot and args:
+                return args[0]  # a copy of what it is given
             if isinstance(callee, Global) and callee.obj is runtime.unbroadcast:
                 return args[1]  # the shape of its second argument
             if isinstance(callee, Global) and callee.obj is np.array and len(args) == 1:
@@ -344,6 +346,8 @@ class Kinds:
         else:
             rule = lookup(method_key(op.attrs["name"]))
             args = kinds
+            if op.attrs["name"] in ("copy", "astype") and is_array(kinds[0]):
+                return kinds[0]  # a new array of the same dimensions
             if op.attrs["name"] == "reshape" and is_array(kinds[0]) and len(kinds) > 1 \
                     and not op.attrs.get("kwnames"):
                 return self._shaped(op.operands[1]) if len(kinds) == 2 else \

@@ -9,6 +9,10 @@ write:
   broadcasts it against an operand of ``x``'s shape anyway, else ``g[:, None]`` or
   ``np.broadcast_to(g, shape)``;
 - ``np.size(v)`` of a value of known shape: the number; ``max`` and ``min`` of numbers;
+- ``add_at(b, index, g)`` with an index of numbers and slices: ``b[index] = b[index] + g``;
+  ``save(x, index)``: ``x[index].copy()``; ``owned_copy(g)``: ``g.copy()``;
+- ``matmul_left(g, a, b)`` and ``matmul_right(g, a, b)`` of vectors and matrices:
+  ``g @ b.T``, ``a.T @ g``, ``np.outer(g, b)``...;
 - ``zeros_like(x)``: ``np.zeros_like(x)``; ``accumulate(a, b)`` of arrays: ``a + b``;
   ``like_dtype(g, x)`` and ``structure(g, x)`` of a float64 array of ``x``'s shape: ``g``.
 
@@ -36,7 +40,8 @@ _ELEMENTWISE = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow", *COMPA
 _SHAPED_LIKE = {runtime.unbroadcast: 2, runtime.expand: 2, runtime.zeros_like: 1,
                 runtime.broadcast_like: 2, runtime.like_dtype: 1, runtime.owned_copy: 1,
                 runtime.snapshot: 1, runtime.matmul_left: 2, runtime.matmul_right: 3,
-                runtime.structure: 2, np.zeros_like: 1, np.ones_like: 1, np.copy: 1}
+                runtime.structure: 2, runtime.reduced_extreme_adjoint: 2,
+                np.zeros_like: 1, np.ones_like: 1, np.copy: 1}
 _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.std, np.var}
 _REDUCING_METHODS = {"sum", "mean", "max", "min", "prod", "std", "var"}
 
@@ -128,7 +133,10 @@ class Shapes:
                 return obj.shape
             return () if isinstance(obj, (int, float, np.number)) else None
         found = self.shapes.get(operand)
-        if found is None and self.kinds(operand) == SCALAR:
+        if isinstance(found, Tree):
+            return None  # a container: no shape
+        if found is None and (self.kinds(operand) == SCALAR or type(
+                self.consts.get(operand)) in (int, float)):
             return ()
         return found
 
@@ -166,6 +174,11 @@ class Shapes:
         if code == "call" and op.results and isinstance(op.operands[0], Global) \
                 and (op.operands[0].obj is len or op.operands[0].obj is np.size):
             self.ints.add(op.results[0])
+        if code == "unpack" and isinstance(self.shapes.get(op.operands[0]), Tree) \
+                and op.attrs.get("star") is None:
+            tree = self.shapes[op.operands[0]]
+            for k, part in enumerate(op.results):
+                self._set(part, tree.get(k))
         if len(op.results) != 1:
             return
         result = op.results[0]
@@ -178,11 +191,18 @@ class Shapes:
                 pass
         if code in _ELEMENTWISE or code == "copy":
             self._set(result, _broadcast(shapes))
+        elif code == "setitem":  # the array stored into, its shape unchanged
+            self._set(result, shapes[0])
         elif code == "matmul" and None not in shapes:
             self._set(result, _matmul(*shapes))
         elif code == "getattr" and op.attrs["name"] in ("T", "mT") and shapes[0] is not None:
             s = shapes[0]
             self._set(result, s[::-1] if op.attrs["name"] == "T" else s[:-2] + s[:-3:-1])
+        elif code == "getitem" and isinstance(self.shapes.get(op.operands[0]), Tree):
+            try:  # an array (or container) a container argument holds
+                self._set(result, self.shapes[op.operands[0]].get(self.literal(op.operands[1])))
+            except (KeyError, TypeError):
+                pass
         elif code == "getitem" and shapes[0] is not None:
             index = op.operands[1]
             if index in self.ints and shapes[0]:  # an integer (a loop's counter)
@@ -249,6 +269,13 @@ class Shapes:
             return None
         if position is not None and len(op.operands) > position:
             return self.of(op.operands[position])
+        if fn is runtime.save and len(args) == 2 and self.of(args[0]) is not None:
+            try:
+                return _index(self.of(args[0]), self.literal(args[1]))
+            except (KeyError, IndexError, TypeError):
+                return None
+        if fn is np.transpose and len(args) == 1 and not kwargs and self.of(args[0]):
+            return self.of(args[0])[::-1]
         if fn is np.broadcast_to and len(args) == 2:
             try:
                 return tuple(self.literal(args[1]))
@@ -264,6 +291,8 @@ class Shapes:
             return self._reduction(self.of(args[0]), args[1:], kwargs)
         if fn is np.size or fn is len:
             return ()
+        if (fn is runtime.accumulate or fn is runtime.divide_or_zero) and len(args) == 2:
+            return _broadcast([self.of(a) for a in args])  # a + b, a / b for arrays
         rule = lookup(fn)
         if (rule is not None and rule.kind == "same") or isinstance(fn, np.ufunc) \
                 and fn.nout == 1 and not kwargs:
@@ -319,13 +348,26 @@ class _Rewriter:
         self.kinds = kinds
         self.shapes = shapes
         self.uses: Dict[Value, List[Op]] = {}
+        # Whether the function may make arrays of another float dtype (x.astype(...),
+        # np.float32, dtype=...): then a gradient's dtype is not surely float64.
+        self.casts = any(
+            op.opcode == "method" and op.attrs.get("name") == "astype"
+            or "dtype" in op.attrs.get("kwnames", ())
+            or any(isinstance(o, Global) and isinstance(o.obj, type)
+                   and issubclass(o.obj, np.generic) and o.obj is not np.float64
+                   for o in op.operands)
+            for op in func.walk())
         for op in func.walk():
             for o in op.operands:
                 if isinstance(o, Value):
                     self.uses.setdefault(o, []).append(op)
 
     def array(self, operand: Operand) -> bool:
-        return is_array(self.kinds(operand)) and self.shapes.of(operand) is not None
+        """Whether ``operand`` is surely an array of known shape (a value with at least
+        one axis is one, whatever its kind says; of shape ``()`` only its kind tells a
+        0-d array from a number)."""
+        shape = self.shapes.of(operand)
+        return shape is not None and (len(shape) > 0 or is_array(self.kinds(operand)))
 
     def run(self) -> int:
         count = 0
@@ -366,13 +408,80 @@ class _Rewriter:
                 and of(args[0]) == of(args[1]):
             return [Op("add", list(args), [result], {}, (), op.loc)]
         if fn in (runtime.like_dtype, runtime.structure) and len(args) == 2 \
-                and self.array(args[0]) and self.array(args[1]) and of(args[0]) == of(args[1]):
+                and self.array(args[0]) and self.array(args[1]) and of(args[0]) == of(args[1]) \
+                and not self.casts:
             return [self.copy(args[0], op)]
+        if fn is runtime.owned_copy and len(args) == 1 and self.array(args[0]):
+            return [Op("method", [args[0]], [result], {"name": "copy", "kwnames": ()}, (),
+                       op.loc)]
+        if fn is runtime.save and len(args) == 2 and self.array(args[0]) \
+                and self.basic_index(args[1]) and self.array(result):
+            part = Value("")
+            return [Op("getitem", list(args), [part], {}, (), op.loc),
+                    Op("method", [part], [result], {"name": "copy", "kwnames": ()}, (),
+                       op.loc)]
+        if fn in (runtime.matmul_left, runtime.matmul_right) and len(args) == 3 \
+                and all(map(self.array, args)):
+            return self.matmul_adjoint(op, fn is runtime.matmul_left, *args)
+        if fn is runtime.add_at and len(args) == 3 and self.array(args[0]) \
+                and self.basic_index(args[1]):
+            return self.add_into(op, *args)
         if fn is runtime.unbroadcast and len(args) == 2:
             return self.unbroadcast(op, *args)
         if fn is runtime.expand and len(args) >= 2:
             return self.expand(op, args, kwargs)
         return None
+
+    def matmul_adjoint(self, op: Op, left: bool, g: Operand, a: Operand, b: Operand
+                       ) -> Optional[List[Op]]:
+        """The adjoint of ``a`` (``left``) or ``b`` in ``a @ b`` for vectors and
+        matrices: ``g @ b.T``, ``a.T @ g``, ``b @ g``, ``np.outer(...)``."""
+        sa, sb = self.shapes.of(a), self.shapes.of(b)
+        if len(sa) > 2 or len(sb) > 2 or not sa or not sb:
+            return None
+        result = op.results[0]
+        ops: List[Op] = []
+
+        def t(x: Operand) -> Value:
+            out = Value("")
+            ops.append(Op("getattr", [x], [out], {"name": "T"}, (), op.loc))
+            return out
+
+        if len(sa) == 2 and len(sb) == 2:
+            pair = [g, t(b)] if left else [t(a), g]
+            ops.append(Op("matmul", pair, [result], {}, (), op.loc))
+        elif len(sa) == 1 and len(sb) == 2:  # a (k,), b (k, m), g (m,)
+            if left:
+                ops.append(Op("matmul", [b, g], [result], {}, (), op.loc))
+            else:
+                ops.append(Op("call", [_global("outer"), a, g], [result], {"kwnames": ()},
+                              (), op.loc))
+        elif len(sa) == 2 and len(sb) == 1:  # a (n, k), b (k,), g (n,)
+            if left:
+                ops.append(Op("call", [_global("outer"), g, b], [result], {"kwnames": ()},
+                              (), op.loc))
+            else:
+                ops.append(Op("matmul", [t(a), g], [result], {}, (), op.loc))
+        else:
+            return None
+        return ops
+
+    def basic_index(self, index: Operand) -> bool:
+        """Whether ``index`` is a literal of integers, slices and None (no array: each
+        element it picks, it picks once)."""
+        try:
+            value = self.shapes.literal(index)
+        except KeyError:
+            return index in self.shapes.ints
+        parts = value if isinstance(value, tuple) else (value,)
+        return all(p is None or type(p) is int or isinstance(p, slice) for p in parts)
+
+    def add_into(self, op: Op, b: Operand, index: Operand, g: Operand) -> List[Op]:
+        """``add_at(b, index, g)`` with a basic index: ``b[index] = b[index] + g``."""
+        part, total = Value(""), Value("")
+        return [Op("getitem", [b, index], [part], {}, (), op.loc),
+                Op("add", [part, g], [total], {}, (), op.loc),
+                Op("setitem", [b, index, total], list(op.results), {}, (), op.loc)]
 
     def copy(self, operand: Operand, op: Op) -> Op:
         return Op("copy", [operand], list(op.results), {"redundant": True}, (), op.loc)
@@ -480,29 +589,66 @@ class _Rewriter:
         return True
 
 
+class Tree(dict):
+    """The shapes of the arrays a dict, list or tuple argument holds, by key or
+    position (a nested Tree for a nested container)."""
+
+
+def shape_tree(value: object) -> object:
+    """The shape of an array, a :class:`Tree` of those for a container, else None."""
+    if type(value) is np.ndarray:
+        return value.shape
+    if isinstance(value, dict):
+        items = value.items()
+    elif type(value) in (list, tuple):
+        items = enumerate(value)
+    else:
+        return None
+    found = Tree((k, shape_tree(v)) for k, v in items)
+    return found if any(v is not None for v in found.values()) else None
+
+
+def _dtypes(value: object):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _dtypes(v)
+    elif type(value) in (list, tuple):
+        for v in value:
+            yield from _dtypes(v)
+    else:
+        yield getattr(value, "dtype", None)
+
+
 def float64_world(values: Dict[str, object]) -> bool:
-    """Whether every array argument is float64 (or integer or boolean) and no number is
-    a NumPy float of another width: then every float array the derivative computes is
-    float64, and helpers that cast to an argument's dtype do nothing."""
-    for value in values.values():
-        dtype = getattr(value, "dtype", None)
-        if dtype is not None and dtype.kind in "fc" and dtype != np.float64:
-            return False
-    return True
+    """Whether every array argument (or array in a container argument) is float64 (or
+    integer or boolean) and no number is a NumPy float of another width: then every float
+    array the derivative computes is float64, and helpers that cast to an argument's dtype
+    do nothing."""
+    return all(dtype is None or dtype.kind not in "fc" or dtype == np.float64
+               for value in values.values() for dtype in _dtypes(value))
 
 
-def specialize_to_shapes(func: Function, kinds: Kinds, params: Dict[Value, Shape]) -> int:
+def specialize_to_shapes(func: Function, kinds: Kinds, params: Dict[Value, Shape],
+                         seed: Optional[Value] = None, result: Optional[Operand] = None
+                         ) -> int:
     """Rewrite the helpers that ``params`` (the shapes of array parameters) decide; return
-    how many were rewritten."""
+    how many were rewritten. ``seed``, the adjoint of ``result``, is a number when
+    ``result`` is (an array's adjoint may come in any shape that broadcasts)."""
     if not params:
         return 0
+    params = dict(params)
     total = 0
     for _ in range(6):  # a rewrite may decide the next (np.size, then max, then 1 / n)
-        count = _Rewriter(func, kinds, Shapes(func, kinds, params)).run()
+        shapes = Shapes(func, kinds, params)
+        if seed is not None and seed not in params and shapes.of(result) == () \
+                and not is_array(kinds(result)):
+            params[seed] = ()
+            shapes = Shapes(func, kinds, params)
+        count = _Rewriter(func, kinds, shapes).run()
         if not count:
             break
         total += count
     return total
 
 
-__all__ = ["Shapes", "float64_world", "specialize_to_shapes"]
+__all__ = ["Shapes", "Tree", "float64_world", "shape_tree", "specialize_to_shapes"]
