@@ -1289,8 +1289,9 @@ class Report:
 
 def fuzz(count: int, run_seed: int, exclude: Set[str] = frozenset(KNOWN_BAD),
          shrink_failures: bool = True, shrink_limit: float = 60.0,
-         time_limit: Optional[float] = None) -> Report:
-    """``count`` valid programs of the grammar, each checked; failures shrunk."""
+         time_limit: Optional[float] = None, max_shrunk: Optional[int] = None) -> Report:
+    """``count`` valid programs of the grammar, each checked; failures shrunk (the first
+    ``max_shrunk`` of them, when given; the others are kept as drawn)."""
     report = Report(run_seed)
     start = time.time()
     index = 0
@@ -1315,7 +1316,7 @@ def fuzz(count: int, run_seed: int, exclude: Set[str] = frozenset(KNOWN_BAD),
             report.refusals[outcome.kind] += 1
             report.refusal_examples.setdefault(outcome.kind, outcome)
         else:
-            if shrink_failures:
+            if shrink_failures and (max_shrunk is None or len(report.failures) < max_shrunk):
                 outcome = shrink(outcome, shrink_limit)
             report.failures.append(outcome)
     report.seconds = time.time() - start

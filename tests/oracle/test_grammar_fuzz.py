@@ -7,6 +7,7 @@ to a minimal program. Constructs behind known compiler bugs (``KNOWN_BAD``) are 
 """
 from __future__ import annotations
 
+import collections
 import os
 import re
 
@@ -24,15 +25,16 @@ LAST_REPORT = {}  # read by conftest.py for the terminal summary
 
 def test_random_programs() -> None:
     print("grammar fuzz seed: S2SAD_GRAMMAR_SEED=%d" % SEED)
-    report = gf.fuzz(COUNT, SEED, shrink_limit=SHRINK_SECONDS)
+    report = gf.fuzz(COUNT, SEED, shrink_limit=SHRINK_SECONDS, max_shrunk=3)
     LAST_REPORT["report"] = report
     print(report.summary())
     if report.failures:
-        shown = report.failures[:5]
+        shown = report.failures[:3]
+        kinds = collections.Counter(f.category for f in report.failures)
         raise AssertionError(
-            "%d of %d programs failed (S2SAD_GRAMMAR_SEED=%d reproduces this run); the "
-            "first %d, shrunk:\n\n%s" % (len(report.failures), report.count, SEED, len(shown),
-                                         ("\n" + "=" * 78 + "\n").join(
+            "%d of %d programs failed (%s; S2SAD_GRAMMAR_SEED=%d reproduces this run); the "
+            "first %d, shrunk:\n\n%s" % (len(report.failures), report.count, dict(kinds), SEED,
+                                         len(shown), ("\n" + "=" * 78 + "\n").join(
                                              gf.describe(f, SEED) for f in shown)))
 
 
