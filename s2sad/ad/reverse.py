@@ -233,10 +233,11 @@ class ReverseMode:
                 else self.builder.value("tuple", grads)
             output = self.builder.value("tuple", [value, grad])
             self.builder.terminate("return", [output])
-        adjoint_ops = {id(op) for op in adjoint.ops}
+        for op in adjoint.ops:
+            op.attrs["adjoint"] = True  # kept by the passes that replace it (specialize)
         body.ops.extend(adjoint.ops)
         self.simplify(seed, result)
-        self.transport_residuals([op for op in body.ops if id(op) in adjoint_ops])
+        self.transport_residuals([op for op in body.ops if op.attrs.get("adjoint")])
         func.header = self.header()
         return func
 

@@ -379,9 +379,12 @@ class _Rewriter:
                     replaced = self.rewrite(op)
                     if replaced is None:
                         new_ops.append(op)
-                    else:
-                        new_ops.extend(replaced)
-                        count += 1
+                        continue
+                    if op.attrs.get("adjoint"):  # the lines keep their label
+                        for new in replaced:
+                            new.attrs["adjoint"] = True
+                    new_ops.extend(replaced)
+                    count += 1
                 region.ops = new_ops
         return count
 
