@@ -257,17 +257,6 @@ def onto_triangle_(b, result, g, which="L"):
     return from_triangle(b, which)
 
 
-# symmetric_part and phi (a mask and scaling of entries) are their own transposes
-@reverse(rt.symmetric_part)
-def symmetric_part_(b, result, x):
-    return symmetric_part(b)
-
-
-@reverse(rt.phi)
-def phi_(b, result, x):
-    return phi(b)
-
-
 @reverse(rt.field_adjoint)
 def field_adjoint_(b, result, g, x, name):
     return field_tangent(b, x, name)
