@@ -203,7 +203,9 @@ def reduced_extreme_adjoint(g: Any, x: Any, y: Any, axis: Any = None,
     y_full = expand(y, x, axis, keepdims)
     hits = (x == y_full)
     count = hits.sum(axis=axis, keepdims=True) if axis is not None else hits.sum()
-    return expand(g, x, axis, keepdims) * hits / count
+    g = expand(g, x, axis, keepdims)
+    # the weights in the dtype of g and x (a float32 x keeps a float32 adjoint)
+    return g * (hits / count).astype(np.result_type(g, x), copy=False)
 
 
 def divide_or_zero(a: Any, b: Any) -> Any:
@@ -226,8 +228,10 @@ def moment_adjoint(g: Any, x: Any, axis: Any = None, ddof: int = 0,
     """The adjoint of ``x`` in ``np.var(x, axis, ddof=ddof)``. The centered values are
     centered again, which removes the rounding error of the mean: a constant ``x`` gives
     exactly 0 (the mean of ``[0.7, 0.7, 0.7]`` is not 0.7 in floating point)."""
-    n = np.size(x) if axis is None else np.prod([np.shape(x)[a] for a in
-                                                 ((axis,) if isinstance(axis, int) else axis)])
+    # a Python int: a NumPy integer would make float32 values float64
+    n = int(np.size(x) if axis is None else np.prod([np.shape(x)[a] for a in
+                                                     ((axis,) if isinstance(axis, int)
+                                                      else axis)]))
     centered = x - np.mean(x, axis=axis, keepdims=True)
     centered = centered - np.mean(centered, axis=axis, keepdims=True)
     return expand(g, x, axis, keepdims) * 2.0 * centered / (n - ddof)
@@ -326,8 +330,11 @@ def owned_copy(g: Any) -> Any:
 def broadcast_like(d: Any, y: Any) -> Any:
     """A tangent ``d`` broadcast to the shape of its value ``y`` (forward mode reads
     ``x + 1.0`` with a number ``x`` and an array result as an array tangent)."""
-    if isinstance(y, np.ndarray) and np.shape(d) != y.shape:
-        return np.broadcast_to(d, y.shape).copy()
+    if isinstance(y, np.ndarray):
+        if np.shape(d) != y.shape:
+            d = np.broadcast_to(d, y.shape).copy()
+        if y.dtype.kind == "f" and getattr(d, "dtype", y.dtype) != y.dtype:  # float32 stays
+            d = d.astype(y.dtype)
     return d
 
 

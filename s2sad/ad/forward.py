@@ -103,6 +103,10 @@ class ForwardMode:
                                                         or is_array(self.kind(result))):
                 tangent = self.builder.value("call", [helper("structure"), tangent, result],
                                              attrs={"kwnames": ()})
+            elif self.tangent_of(result) is not None and is_array(self.kind(result)):
+                # float32 in, float32 out (a Python float's tangent would make it float64)
+                tangent = self.builder.value("call", [helper("like_dtype"), tangent, result],
+                                             attrs={"kwnames": ()})
             output = self.builder.value("tuple", [result, tangent]) if self.keep_value \
                 else tangent
             self.builder.terminate("return", [output])

@@ -329,7 +329,8 @@ def _power_base(a: Any, n: Any) -> Tuple[Any, int, List[Any]]:
     """(B, m, [B^0, ..., B^(m-1)]) with a^n = B^m, m >= 0: B = a, or inv(a) for n < 0."""
     n = operator.index(n)
     base = a if n >= 0 else np.linalg.inv(a)
-    powers = [np.broadcast_to(np.eye(np.shape(a)[-1]), np.shape(a))]
+    identity = np.eye(np.shape(a)[-1], dtype=a.dtype)  # float32 stays float32
+    powers = [np.broadcast_to(identity, np.shape(a))]
     for _ in range(abs(n) - 1):
         powers.append(np.matmul(powers[-1], base))
     return base, abs(n), powers

@@ -315,16 +315,19 @@ def prod_tangent(d, y, a, axis=None, keepdims=False):
 
 @tangent(np.max, np.amax, method_key("max"), np.min, np.amin, method_key("min"))
 def extreme_tangent(d, y, a, axis=None, keepdims=False):
-    hits = a == expand(y, a, axis, keepdims)
-    return np.sum(d * hits, axis=axis, keepdims=keepdims) / np.sum(hits, axis=axis, keepdims=keepdims)
+    # the mean of d over the ties, with weights in the dtype of a (float32 stays float32)
+    return np.sum(d * reduced_extreme_adjoint(np.ones_like(y), a, y, axis, keepdims),
+                  axis=axis, keepdims=keepdims)
 
 
 @tangent(np.var, method_key("var"))
 def var_tangent(d, y, a, axis=None, ddof=0, keepdims=False):
-    return np.sum(moment_adjoint(1.0, a, axis, ddof, True) * d, axis=axis, keepdims=keepdims)
+    # (ones like y, not 1.0: a float32 a keeps a float32 tangent)
+    return np.sum(moment_adjoint(np.ones_like(y), a, axis, ddof, keepdims) * d, axis=axis,
+                  keepdims=keepdims)
 
 
 @tangent(np.std, method_key("std"))
 def std_tangent(d, y, a, axis=None, ddof=0, keepdims=False):
-    return divide_or_zero(np.sum(moment_adjoint(1.0, a, axis, ddof, True) * d, axis=axis,
-                                 keepdims=keepdims), 2.0 * y)
+    return divide_or_zero(np.sum(moment_adjoint(np.ones_like(y), a, axis, ddof, keepdims) * d,
+                                 axis=axis, keepdims=keepdims), 2.0 * y)
