@@ -264,8 +264,17 @@ def pieces_like(parts: Any, xs: Any) -> Any:
 
 
 def transpose_adjoint(g: Any, axes: Any = None) -> Any:
-    """The adjoint of ``np.transpose(x, axes)``."""
-    return np.transpose(g, None if axes is None else np.argsort(axes))
+    """The adjoint of ``np.transpose(x, axes)`` (axes may be negative)."""
+    return np.transpose(g, None if axes is None else
+                        np.argsort([a % np.ndim(g) for a in axes]))
+
+
+def transpose_axes(axes: Any) -> Any:
+    """The axes of ``x.transpose(*axes)`` as ``np.transpose`` takes them: ``x.transpose()``
+    None, ``x.transpose((1, 0))`` and ``x.transpose(1, 0)`` both ``(1, 0)``."""
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        return axes[0]
+    return axes if axes else None
 
 
 def clip_adjoint(g: Any, x: Any, low: Any, high: Any) -> Any:

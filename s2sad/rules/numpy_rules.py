@@ -5,7 +5,8 @@ import numpy as np
 from ..runtime import (clip_adjoint, clip_bound_adjoint, divide_or_zero, dot_left,
                        dot_right, expand, matmul_left, matmul_right, moment_adjoint,
                        reduced_extreme_adjoint, reshape_like, split_adjoint,
-                       transpose_adjoint, unbroadcast, unstack_adjoint, unstack_like)
+                       transpose_adjoint, transpose_axes, unbroadcast, unstack_adjoint,
+                       unstack_like)
 from .registry import attribute_key, linear, method_key, nondifferentiable, reverse, tangent
 
 # -- elementwise arithmetic
@@ -188,9 +189,15 @@ def T(g, y, a):
     return np.transpose(g)
 
 
-@reverse(np.transpose, method_key("transpose"))
+@reverse(np.transpose)
 def transpose(g, y, a, axes=None):
     return transpose_adjoint(g, axes)
+
+
+@reverse(method_key("transpose"))
+def transpose_method(g, y, a, *axes):
+    # x.transpose(), x.transpose((1, 0)) or x.transpose(1, 0)
+    return transpose_adjoint(g, transpose_axes(axes))
 
 
 @reverse(np.reshape)

@@ -8,7 +8,7 @@ from ..runtime import (broadcast_like, collapse, divide_or_zero, reshape_like, s
                        sum_entries, unbroadcast)
 from .registry import linear, nondifferentiable, reverse, tangent
 
-nondifferentiable(runtime.zeros_like)
+nondifferentiable(runtime.zeros_like, runtime.transpose_axes)
 
 # Linear in the adjoint they take first (the other arguments give only shapes or masks).
 linear(runtime.unbroadcast, runtime.expand, runtime.sum_adjoint,
