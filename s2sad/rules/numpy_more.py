@@ -257,12 +257,12 @@ def trace(g, y, a, offset=0, axis1=0, axis2=1, dtype=None):
 
 @reverse(np.tril)
 def tril(g, y, m, k=0):
-    return np.tril(g, k)
+    return unbroadcast(np.tril(g, k), m)   # a vector m is a row repeated
 
 
 @reverse(np.triu)
 def triu(g, y, m, k=0):
-    return np.triu(g, k)
+    return unbroadcast(np.triu(g, k), m)   # a vector m is a row repeated
 
 
 @reverse(np.take, method_key("take"))
