@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..runtime import sum_adjoint, unbroadcast
-from .registry import linear, nondifferentiable, pure, reverse
+from .registry import linear, nondifferentiable, pure, reverse, tangent
 
 
 @reverse(builtins.abs, kind="same", scalar=True)
@@ -61,7 +61,18 @@ def min_against_constant(g, y, a, b):
 
 @reverse(builtins.sum)
 def sum_(g, y, iterable, start=0):
-    return sum_adjoint(g, iterable)
+    return sum_adjoint(g, iterable), unbroadcast(g, start)
+
+
+# forward: the tangents summed, and the start's added (sum itself would add the start)
+@tangent(builtins.sum, operand=0)
+def sum_tangent(d, y, iterable, start=0):
+    return sum(d)
+
+
+@tangent(builtins.sum, operand=1)
+def sum_start_tangent(d, y, iterable, start=0):
+    return d
 
 
 @reverse(builtins.float, kind="scalar")
@@ -85,5 +96,5 @@ nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, bui
 nondifferentiable(builtins.len, kind="scalar")  # a count: a number
 nondifferentiable(builtins.print, pure=False)
 pure(builtins.enumerate, builtins.zip, builtins.reversed, builtins.list, builtins.tuple)
-linear(builtins.sum, builtins.list, builtins.tuple)
+linear(builtins.list, builtins.tuple)
 linear(("method", "pop"), pure=False)  # list.pop(i): pop the tangent list alike
