@@ -243,7 +243,11 @@ def reshape_like(g: Any, x: Any) -> Any:
 
 
 def split_adjoint(g: Any, xs: Any, axis: int = 0) -> Any:
-    """The adjoints of the pieces ``xs`` in ``np.concatenate(xs, axis)``."""
+    """The adjoints of the pieces ``xs`` in ``np.concatenate(xs, axis)`` (``axis`` None:
+    of the pieces flattened)."""
+    if axis is None:
+        parts = split_adjoint(np.ravel(g), [np.ravel(x) for x in xs], 0)
+        return [np.reshape(p, np.shape(x)) for p, x in zip(parts, xs)]
     sizes = [np.shape(x)[axis] for x in xs]
     return pieces_like(np.split(g, np.cumsum(sizes)[:-1], axis=axis), xs)
 
