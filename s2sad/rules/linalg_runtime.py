@@ -175,18 +175,33 @@ def norm_gradient(x: Any, ord: Any = None, axis: Any = None) -> Any:
     return np.moveaxis(_matrix_gradient(moved, ord), (-2, -1), axes)
 
 
+def _spectral_hessian_product(d: Any, x: Any, ord: Any) -> Any:
+    """The derivative along ``d`` of the gradient of the nuclear norm (U V^T) or of the
+    largest (``ord`` 2) or smallest (-2) singular value (u_k v_k^T) of the matrices in the
+    last two axes of ``x``, from the tangent of the reduced SVD."""
+    y = np.linalg.svd(x, full_matrices=False)
+    du, _, dvh = svd_tangent(d, y, x, False, True)
+    u, vh = y[0], y[2]
+    if ord == "nuc":
+        return np.matmul(du, vh) + np.matmul(u, dvh)
+    k = 0 if ord == 2 else -1   # singular values come largest first
+    return (np.expand_dims(du[..., :, k], -1) * np.expand_dims(vh[..., k, :], -2)
+            + np.expand_dims(u[..., :, k], -1) * np.expand_dims(dvh[..., k, :], -2))
+
+
 def norm_hessian_product(d: Any, x: Any, ord: Any = None, axis: Any = None) -> Any:
     """The Hessian of ``np.linalg.norm(x, ord, axis)`` times ``d`` (the derivative of
     ``norm_gradient`` along ``d``; the Hessian is symmetric, so also its adjoint). Orders
     whose norm is piecewise linear (1, inf, -inf, the matrix 1 and inf norms) or constant
     (0) give zero, and so does a zero norm (a kink, where the gradient is taken 0); 'nuc',
-    2 and -2 of matrices are not supported."""
+    2 and -2 of matrices need distinct nonzero singular values (as the SVD's derivative)."""
     kind, axes = _norm_plan(x, ord, axis)
     x = np.asarray(x)
     if kind == "matrix":
         if ord == "nuc" or ord in (2, -2):
-            raise DifferentiationError("s2sad has no second derivative of np.linalg.norm "
-                                       "with ord=%r on matrices" % (ord,))
+            return np.moveaxis(_spectral_hessian_product(
+                np.moveaxis(np.broadcast_to(d, np.shape(x)), axes, (-2, -1)),
+                np.moveaxis(x, axes, (-2, -1)), ord), (-2, -1), axes)
         if ord is not None and ord != "fro":
             return np.zeros(np.shape(x))
         p = 2.0
