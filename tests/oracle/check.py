@@ -222,7 +222,9 @@ def _scale(tree: Any) -> float:
     values = [float(np.max(np.abs(np.asarray(v, dtype=np.float64)), initial=0.0))
               for v in ao.tree_leaves(tree)]
     finite = [v for v in values if math.isfinite(v)]
-    return max(finite, default=0.0) * 1e-3 + 1e-12
+    # small entries are compared to the largest, and to 1e-5: a derivative of 1e-7 that is
+    # 1 - tanh(x) ** 2 near saturation carries a rounding error of 1e-16, not 1e-16 * 1e-7
+    return max(finite, default=0.0) * 1e-3 + 1e-5
 
 
 def _tangent_dot(grads: Sequence[Any], tangents: Sequence[Any]) -> Tuple[float, float]:

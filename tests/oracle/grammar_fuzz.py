@@ -73,6 +73,9 @@ KNOWN_BAD: Dict[str, str] = {
                    "addition: wrong gradients, and the tangent crashes (IndexError)",
     "iter_reuse": "a loop over it = iter(a) crashes in the derivative ('iterator' has no "
                   "len()) when the loop does not reach the output",
+    "int_identity": "n * 1.0 with n an int (a length) is simplified to n: the value is "
+                    "an int, np.full(4, n * 1.0) an int array, and a float stored into it is "
+                    "truncated: wrong values and gradients",
     "element_then_write": "s = u[0] (or a loop item of u, or a sum of them), then u "
                           "written in place, or s augmented (s *= 1.0) while u or a view "
                           "of it is live, or u[0] = w then w written: refused as a write "
@@ -95,7 +98,7 @@ FEATURES = (
     "numpy_scalar", "abs", "abs_of_numpy_scalar", "max_min", "helper_call",
     "helper_keyword", "wraps_decorator", "plain_decorator", "identity_bait", "loop_carried",
     "branch", "list_concat", "augment_loop_element", "array_output", "while_loop",
-    "element_then_write",
+    "element_then_write", "int_identity",
 )
 
 SHAPES = {"x": (), "v": (4,), "w": (4,), "M": (3, 4)}
@@ -525,6 +528,8 @@ class Generator:
         ]
         if "list_concat" not in self.exclude:
             choices.append((self.list_concat, 1))
+        if "int_identity" not in self.exclude:
+            choices.append((self.int_identity, 1))
         if self.loop_depth < 2:
             choices += [(self.loop, 4), (self.branch, 2), (self.iter_reuse, 1),
                         (self.while_loop, 1)]
@@ -762,6 +767,21 @@ class Generator:
         stmts.append(Stmt("%s = %s[%d] * 0.5 + %s[%d] - %s[-1]" % (s, name, i, name, j, name)))
         self.bind(s, (), bound * 3)
         return stmts
+
+    def int_identity(self) -> List[Stmt]:
+        """An int (a length) times 1.0 is a float: the array made from it holds floats."""
+        self.use("int_identity")
+        arrays = self.arrays()
+        src = self.rng.choice(arrays)
+        n, a = self.fresh("n"), self.fresh("a")
+        size = self.rng.choice(["len(%s)" % src, "%s.shape[0]" % src])
+        value = self.rng.choice(["%s * 1.0", "%s / 1.0", "1.0 * %s"]) % n
+        s = self.scalar_rhs(2)
+        out = [Stmt("%s = %s" % (n, size)),
+               Stmt("%s = np.full(4, %s)" % (a, value)),
+               Stmt("%s[1] = {0}" % a, [s])]
+        self.bind(a, (4,), max(4.0, s.bound))
+        return out
 
     def accumulator(self) -> Tuple[str, List[Stmt]]:
         names = [n for n in self.vars_of(()) if n != "x"]

@@ -123,6 +123,18 @@ def row_stored_then_written(x, w, M):
     return np.mean(np.tanh(u))
 
 
+def int_times_one(x):
+    n = len([x, x])
+    a = np.full(3, n * 1.0)
+    a[0] = x
+    return np.sum(a) * x
+
+
+def int_times_one_returned(x):
+    n = len([x, x])
+    return n * 1.0
+
+
 def tuple_assignment_then_augmented(x):
     v0, y = sum([x]), x
     y += x
@@ -200,6 +212,12 @@ KNOWN_FAILURES: List[Regression] = [
     Regression(row_stored_then_written, (0.7, V, M),
                "u = M.copy(); u[0] = w copies w's values, yet w[-3] += 1.0 is refused as a "
                "write u may hold"),
+    Regression(int_times_one, (0.7,),
+               "n * 1.0 (n an int) simplified to n: np.full(3, n * 1.0) is an int array, "
+               "a[0] = x stores 0: value 2.8 instead of 3.29, gradient 4.7 instead of 5.4"),
+    Regression(int_times_one_returned, (0.7,),
+               "n * 1.0 (n an int) simplified to n: returns the int 2, the function the "
+               "float 2.0"),
     Regression(tuple_assignment_then_augmented, (0.7,),
                "floats only: v0, y = sum([x]), x; y += x is refused as a write v0 sees"),
     Regression(list_concat, (0.7,),
@@ -310,6 +328,7 @@ FIXED: List[Regression] = [
 GENERATED_XFAIL: List[Tuple[str, str, str]] = [
     (r"(?m)^\s*\w+, \w+ = [^\n]*\n(?:.*\n)*?\s*\w+ [-+*/]= ", "AliasedWriteError",
      "tuple_assignment_then_augmented"),
+    (r"1\.0 \* sum\(|\bsum\([^()]*\) \* 1\.0", "value:", "int_times_one_returned"),
 ]
 
 
