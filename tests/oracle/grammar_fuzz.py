@@ -1353,10 +1353,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--shrink-limit", type=float, default=60.0)
     parser.add_argument("--shrink-refusals", action="store_true",
                         help="also shrink one program of each kind of refusal")
+    parser.add_argument("--max-shrunk", type=int, default=None,
+                        help="shrink only this many failures (the rest are shown as drawn)")
     ns = parser.parse_args(argv)
     seed = ns.seed if ns.seed is not None else int.from_bytes(os.urandom(4), "big")
     report = fuzz(ns.count, seed, exclude=set() if ns.all else set(KNOWN_BAD),
-                  shrink_limit=ns.shrink_limit)
+                  shrink_limit=ns.shrink_limit, max_shrunk=ns.max_shrunk)
     print(report.summary())
     for f in report.failures:
         print("=" * 78)
