@@ -375,6 +375,12 @@ def sum_entries(b: Any, g: Any) -> Any:
     return unbroadcast(b, g)
 
 
+def join(a: Any, b: Any) -> Any:
+    """``a + b`` of two lists or two tuples: the sequence of both (the user's ``xs + ys``;
+    its rules split an adjoint at ``len(a)``)."""
+    return a + b
+
+
 def concat(a: Any, b: Any) -> list:
     """``a`` and ``b`` as one list (the adjoint of ``first, *rest = t`` joins its parts)."""
     return list(a) + list(b)

@@ -113,7 +113,9 @@ class ForwardMode:
         params = {p.value: self.kind(p.value) for p in func.params}
         params.update({v: self.kind(p.value) for p, v in
                        zip([func.params[i] for i in self.wrt], func.body.args[-len(self.wrt):])})
-        simplify(func, Effects(func, Kinds(func, params, dict(self.kinds.kinds))))
+        floats = [func.params[i].value for i in self.wrt] + \
+            list(func.body.args[-len(self.wrt):])  # the arguments (promoted), tangents
+        simplify(func, Effects(func, Kinds(func, params, dict(self.kinds.kinds))), floats)
         shaped_like = {t: v for v, t in self.tan.items() if isinstance(t, Value)}
         kinds = Kinds(func, params, dict(self.kinds.kinds))
         remove_redundant_broadcasts(func, kinds, shaped_like)
@@ -122,7 +124,7 @@ class ForwardMode:
         # elementwise, and tangents may be arrays of directions (jacfwd's vector mode).
         func.scalar_only = all(self.kind(v) == SCALAR or v in self.containers
                                for v in self.tan)
-        simplify(func, effects)
+        simplify(func, effects, floats)
         eliminate_common_subexpressions(func, effects)
         eliminate_dead_code(func, effects)
         where = f"{shown_path(func.loc.filename)}:{func.loc.line}"

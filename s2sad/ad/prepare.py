@@ -244,6 +244,37 @@ def index_with_derivatives(func: Function, wrt: List[int], kinds: Kinds) -> None
         region.ops[index_of:index_of + 1] = staging.ops
 
 
+_SEQUENCE_CALLS = (list, tuple, sorted, runtime.join, runtime.concat)
+
+
+def join_sequences(func: Function) -> None:
+    """``xs + ys`` of lists or tuples joins them: it becomes ``runtime.join``, whose rules
+    split the adjoint at ``len(xs)``, not arithmetic, whose adjoint would go whole to
+    both. A sequence is what a list or tuple display, ``list(...)``, ``tuple(...)`` or
+    ``sorted(...)`` made, or a join."""
+    defs = {r: op for op in func.walk() for r in op.results}
+
+    def sequence(operand: Operand, depth: int = 16) -> bool:
+        op = defs.get(operand) if isinstance(operand, Value) else None
+        if op is None or depth == 0:
+            return False
+        if op.opcode in ("list", "tuple"):
+            return True
+        if op.opcode == "copy":
+            return sequence(op.operands[0], depth - 1)
+        return op.opcode == "call" and isinstance(op.operands[0], Global) \
+            and any(op.operands[0].obj is f for f in _SEQUENCE_CALLS)
+
+    for op in func.walk():
+        if op.opcode != "add" or len(op.operands) != 2 or op.attrs.get("inplace"):
+            continue
+        a, b = op.operands
+        if sequence(a) or sequence(b):
+            op.opcode = "call"
+            op.operands = [Global(("join",), runtime.join, "global"), a, b]
+            op.attrs = {"kwnames": ()}
+
+
 def own_changed_parameters(func: Function, kinds: Kinds) -> None:
     """Parameters whose objects the function changes in place (``x[0] = v``, through any
     name, or an array a parameter's list holds) are copied on entry (``snapshot``): the
@@ -338,8 +369,10 @@ def prepare_for_ad(func: Function, wrt: List[int], kinds: Dict[str, str]) -> Fun
     check_rule_calls(func)
     check_aliased_writes(func, wrt, kinds)
     value_kinds = Kinds(func, {p.value: kinds.get(p.name, OTHER) for p in func.params})
-    simplify(func, Effects(func, value_kinds))  # an inlined call may make a condition
-    remove_inplace(func)                        # constant: its if goes
+    # an inlined call may make a condition constant: its if goes
+    simplify(func, Effects(func, value_kinds), [func.params[i].value for i in wrt])
+    remove_inplace(func)
+    join_sequences(func)
     index_with_derivatives(func, wrt, value_kinds)
     own_changed_parameters(func, value_kinds)
     index_loops(func, wrt)

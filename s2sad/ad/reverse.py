@@ -276,13 +276,14 @@ class ReverseMode:
         params[seed] = self.kind(result)
         known = dict(self.kinds.kinds)
         known.update(self.adjoint_kinds)
-        simplify(self.func, Effects(self.func, Kinds(self.func, params, known)))
+        floats = [seed] + [self.func.params[i].value for i in self.wrt]  # promoted
+        simplify(self.func, Effects(self.func, Kinds(self.func, params, known)), floats)
         shaped_like = {a: v for a, v in self.adjoint_of.items() if a is not seed}  # a seed
         kinds = Kinds(self.func, params, known)
         remove_redundant_broadcasts(self.func, kinds, shaped_like)
         specialize_to_shapes(self.func, kinds, self.shapes, seed, result)
         self.effects = Effects(self.func, kinds)  # the helpers removed only shared objects
-        simplify(self.func, self.effects)
+        simplify(self.func, self.effects, floats)
         eliminate_common_subexpressions(self.func, self.effects)
         eliminate_dead_code(self.func, self.effects)
 

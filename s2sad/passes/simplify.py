@@ -8,7 +8,7 @@ two names one object, or computes a value once for two uses, is sound is asked o
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional, Set
 
 from ..ir import Const, Function, Global, Op, Operand, Region, Value
 from ..ir.nodes import BINARY, COMPARE, UNARY
@@ -18,22 +18,62 @@ from ..ir.inline import substitute
 from .effects import Effects
 
 
-def _identity(op: Op) -> Operand:
-    """The operand an arithmetic identity reduces ``op`` to, or None."""
+# math functions whose result is an int.
+_INT_MATH = {"floor", "ceil", "trunc", "factorial", "gcd", "lcm", "isqrt", "comb", "perm"}
+
+
+def _surely_float(operand: Operand, defs: Dict[Value, Op], floats: Set[Value],
+                  depth: int = 8) -> bool:
+    """Whether ``operand`` is surely a float or an array of floats (not an int or a bool,
+    which ``* 1.0`` or ``/ 1`` would turn into a float): one of ``floats`` (the arguments
+    differentiated, the seed, tangents), a float literal, arithmetic with one, a
+    division, a math function."""
+    if isinstance(operand, Const):
+        return type(operand.value) is float
+    if isinstance(operand, Value) and operand in floats:
+        return True
+    op = defs.get(operand) if isinstance(operand, Value) else None
+    if op is None or depth == 0:
+        return False
+    if op.opcode == "truediv":
+        return True
+    if op.opcode in ("add", "sub", "mul", "pow", "mod", "matmul"):
+        return any(_surely_float(o, defs, floats, depth - 1) for o in op.operands)
+    if op.opcode in ("neg", "pos", "copy"):
+        return _surely_float(op.operands[0], defs, floats, depth - 1)
+    if op.opcode == "call" and isinstance(op.operands[0], Global):
+        fn = op.operands[0].obj
+        if getattr(fn, "__module__", None) == "math":
+            return getattr(fn, "__name__", "") not in _INT_MATH
+        rule = lookup(fn) if _hashable(fn) else None
+        return rule is not None and rule.kind in ("same", "reduce", "product") and any(
+            _surely_float(o, defs, floats, depth - 1) for o in op.operands[1:])
+    return False
+
+
+def _hashable(obj: object) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def _identity(op: Op, defs: Dict[Value, Op], floats: Set[Value]) -> Operand:
+    """The operand an arithmetic identity reduces ``op`` to, or None: ``a * 1``, ``1 * a``,
+    ``a / 1`` and ``a ** 1`` when ``a`` is surely a float (of an int or a bool they make a
+    float or an int)."""
     code = op.opcode
     if len(op.operands) != 2 or op.attrs.get("inplace"):
         return None
     a, b = op.operands
     one = (Const(1), Const(1.0))
-    if code == "pow" and b in one:
-        return a
-    if code == "mul" and b in one:
-        return a
-    if code == "mul" and a in one:
-        return b
-    if code == "truediv" and b in one:
-        return a
-    return None
+    found = None
+    if code in ("pow", "mul", "truediv") and b in one:
+        found = a
+    elif code == "mul" and a in one:
+        found = b
+    return found if found is not None and _surely_float(found, defs, floats) else None
 
 
 def _parts(op: Op, defs: Dict[Value, Op], effects: Effects) -> Optional[List[Operand]]:
@@ -56,21 +96,21 @@ def _parts(op: Op, defs: Dict[Value, Op], effects: Effects) -> Optional[List[Ope
 
 
 def _simplify_region(region: Region, mapping: Dict[Value, Operand], effects: Effects,
-                     defs: Dict[Value, Op]) -> bool:
+                     defs: Dict[Value, Op], floats: Set[Value]) -> bool:
     changed = False
     out: List[Op] = []
     for op in region.ops:
         op.operands = [substitute(o, mapping) for o in op.operands]
         if op.opcode == "if" and isinstance(op.operands[0], Const):
             taken = op.regions[0 if op.operands[0].value else 1]
-            _simplify_region(taken, mapping, effects, defs)
+            _simplify_region(taken, mapping, effects, defs, floats)
             yielded = taken.ops[-1].operands
             mapping.update(zip(op.results, yielded))
             out.extend(taken.ops[:-1])
             changed = True
             continue
         for inner in op.regions:
-            changed |= _simplify_region(inner, mapping, effects, defs)
+            changed |= _simplify_region(inner, mapping, effects, defs, floats)
         parts = _parts(op, defs, effects)
         if parts is not None:
             for result, part in zip(op.results, parts):
@@ -83,7 +123,7 @@ def _simplify_region(region: Region, mapping: Dict[Value, Operand], effects: Eff
             result = op.results[0]
             replacement = fold(op.opcode, op.operands, op.attrs)
             if replacement is None:
-                replacement = _identity(op)
+                replacement = _identity(op, defs, floats)
                 if replacement is not None and not effects.may_share(result, replacement):
                     replacement = None
             if replacement is None and op.opcode == "copy" and \
@@ -155,12 +195,15 @@ def eliminate_common_subexpressions(func: Function, effects: Optional[Effects] =
     return func
 
 
-def simplify(func: Function, effects: Optional[Effects] = None) -> Function:
+def simplify(func: Function, effects: Optional[Effects] = None,
+             floats: Iterable[Value] = ()) -> Function:
     """Simplify ``func`` in place until nothing changes; return it. An identity makes a
     result the object of its operand only where ``effects`` (of ``func``; found when not
-    given) allows it."""
+    given) allows it, and only of a float (``floats``: values known to be floats, such as
+    the arguments differentiated)."""
     effects = effects or Effects(func)
+    floats = set(floats)
     while _simplify_region(func.body, {}, effects,
-                           {r: op for op in func.walk() for r in op.results}):
+                           {r: op for op in func.walk() for r in op.results}, floats):
         pass
     return func

@@ -13,7 +13,7 @@ pure(*(getattr(_runtime, name) for name in (
     "sum_adjoint", "expand", "reduced_extreme_adjoint", "moment_adjoint", "reshape_like",
     "split_adjoint", "unstack_adjoint", "transpose_adjoint", "clip_adjoint", "accumulate",
     "owned_copy", "snapshot", "broadcast_like", "unstack_like", "collapse", "sum_entries",
-    "concat", "like_dtype", "divide_or_zero", "clip_bound_adjoint", "dot_left", "dot_right",
+    "concat", "join", "like_dtype", "divide_or_zero", "clip_bound_adjoint", "dot_left", "dot_right",
     "numpy_float")))
 
 __all__ = ["REGISTRY", "Rule", "attribute_key", "is_pure_call", "linear", "lookup",

@@ -109,6 +109,21 @@ def concat_(b, y, a, c):
     return b[:len(a)], b[len(a):]
 
 
+@reverse(runtime.join)
+def join_(b, y, a, c):
+    return b[:len(a)], b[len(a):]
+
+
+@tangent(runtime.join, operand=0)
+def join_first_tangent(d, y, a, c):
+    return runtime.join(d, runtime.zeros_like(c))
+
+
+@tangent(runtime.join, operand=1)
+def join_second_tangent(d, y, a, c):
+    return runtime.join(runtime.zeros_like(a), d)
+
+
 @tangent(runtime.concat, operand=0)
 def concat_first_tangent(d, y, a, c):
     return runtime.concat(d, runtime.zeros_like(c))

@@ -68,3 +68,31 @@ def test_concatenation_subscripts_are_differentiated(f, x):
     np.testing.assert_allclose(s2sad.jvp(f)(x, v)[1], np.sum(expected * v), rtol=1e-6)
     np.testing.assert_allclose(s2sad.hvp(f)(x, v), numeric_grad(
         lambda y: np.sum(s2sad.grad(f)(y) * v), x), rtol=1e-5, atol=1e-7)
+
+
+# --- xs + ys of lists and tuples joins them (not arithmetic) ------------------------------
+
+def picks_from_a_joined_list(x, y):
+    zs = [x] + [y, 1.0]
+    return zs[0] * 2.0 + zs[1] * 3.0 + zs[2] * x
+
+
+def loops_over_a_joined_tuple(x, y):
+    zs = (x, y) + (x * y,)
+    s = 0.0
+    for z in zs:
+        s = s + z * z
+    return s
+
+
+@pytest.mark.parametrize("f", [picks_from_a_joined_list, loops_over_a_joined_tuple])
+def test_joined_sequences_split_their_adjoint(f):
+    x, y = 1.5, 2.0
+    expected = (numeric_gradient(f, (x, y), 0), numeric_gradient(f, (x, y), 1))
+    value, grad = s2sad.value_and_grad(f, wrt=(0, 1))(x, y)
+    assert value == f(x, y)
+    assert grad == pytest.approx(expected, rel=1e-6)
+    assert s2sad.jvp(f, wrt=(0, 1))(x, y, (1.0, 0.0))[1] == pytest.approx(expected[0], rel=1e-6)
+    assert s2sad.jvp(f, wrt=(0, 1))(x, y, (0.0, 1.0))[1] == pytest.approx(expected[1], rel=1e-6)
+    second = numeric_gradient(lambda u: s2sad.grad(f)(u, y), (x,), 0)
+    assert s2sad.grad(s2sad.grad(f))(x, y) == pytest.approx(second, rel=1e-5)

@@ -231,3 +231,20 @@ def test_effects_answers():
                  and getattr(op.operands[0], "obj", None) is iter for r in op.results]
     assert iterators and all(effects.stateful(r) for r in iterators)
     assert not effects.stateful(by_hint["c"])
+
+
+# --- identities keep types: n * 1.0 of an int is a float ----------------------------------
+
+def int_times_one(x, v):
+    n = len(v)
+    a = np.full(4, n * 1.0)  # a float array: the store below keeps its fraction
+    a[0] = x * 0.5
+    return np.sum(a * x)
+
+
+def test_an_int_times_one_stays_a_float():
+    v = np.ones(3)
+    value, grad = s2sad.value_and_grad(int_times_one)(1.0, v)
+    assert value == int_times_one(1.0, v) == 9.5  # 0.5 x^2 + 9 x
+    assert grad == pytest.approx(10.0)
+    assert s2sad.jvp(int_times_one)(1.0, v, 1.0) == (9.5, pytest.approx(10.0))
