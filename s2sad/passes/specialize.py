@@ -348,6 +348,16 @@ class _Rewriter:
         self.kinds = kinds
         self.shapes = shapes
         self.uses: Dict[Value, List[Op]] = {}
+        # Values whose shape may come from an expand (the adjoint of a reduction) that
+        # this pass may leave unbroadcast: they cannot vouch for another's shape.
+        self.from_expand: set = set()
+        for op in func.walk():
+            expands = op.opcode == "call" and isinstance(op.operands[0], Global) \
+                and op.operands[0].obj is runtime.expand
+            if expands or (op.opcode in _ELEMENTWISE or op.opcode == "copy"
+                           or op.opcode == "call") and any(
+                    isinstance(o, Value) and o in self.from_expand for o in op.operands):
+                self.from_expand.update(op.results)
         # Whether the function may make arrays of another float dtype (x.astype(...),
         # np.float32, dtype=...): then a gradient's dtype is not surely float64.
         self.casts = any(
@@ -584,7 +594,8 @@ class _Rewriter:
             other = use.operands[1] if use.operands[0] is value else use.operands[0]
             if other is value:
                 return False
-            if self.shapes.of(other) == shape and self.array(other):
+            if self.shapes.of(other) == shape and self.array(other) \
+                    and other not in self.from_expand:
                 continue
             if self.shapes.of(other) != () or not self.broadcast_anyway(use.results[0], shape,
                                                                          depth - 1):
