@@ -295,7 +295,7 @@ class Shapes:
             return _broadcast([self.of(a) for a in args])  # a + b, a / b for arrays
         rule = lookup(fn)
         if (rule is not None and rule.kind == "same") or isinstance(fn, np.ufunc) \
-                and fn.nout == 1 and not kwargs:
+                and fn.nout == 1 and fn.signature is None and not kwargs:  # (not matmul)
             return _broadcast([self.of(a) for a in args])
         return None
 
