@@ -549,7 +549,7 @@ class _Rewriter:
             return None
         ops: List[Op] = []
         current = g
-        if axis is not None and not keepdims:
+        if axis is not None and not keepdims and sg:  # (a number broadcasts as it is)
             axes = axis if isinstance(axis, tuple) else (axis,)
             if not all(type(a) is int for a in axes):
                 return None
