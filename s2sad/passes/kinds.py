@@ -190,7 +190,10 @@ class Kinds:
         return kind if keep.value else array_kind(dims - 1)
 
     def _stacked(self, items: Operand) -> str:
-        """The kind of ``np.array(items)`` for a list or tuple of numbers: a vector."""
+        """The kind of ``np.array(items)``: a vector for a list or tuple of numbers, an
+        array of the same dimensions for an array (a copy)."""
+        if is_array(self(items)):
+            return self(items)
         producer = self.defs.get(items) if isinstance(items, Value) else None
         if producer is not None and producer.opcode in ("list", "tuple") and \
                 all(self._get(o) == SCALAR for o in producer.operands):

@@ -248,3 +248,18 @@ def test_an_int_times_one_stays_a_float():
     assert value == int_times_one(1.0, v) == 9.5  # 0.5 x^2 + 9 x
     assert grad == pytest.approx(10.0)
     assert s2sad.jvp(int_times_one)(1.0, v, 1.0) == (9.5, pytest.approx(10.0))
+
+
+def element_of_a_copy_augmented(x, v):
+    u = np.array(v)
+    a = u[1]  # a number: t += 1.0 below rebinds t, it writes into nothing
+    t = a
+    t += 1.0
+    return a * x + t * x
+
+
+def test_an_element_of_an_array_copy_is_a_number():
+    v = np.array([1.0, 2.0, 3.0])
+    value, grad = s2sad.value_and_grad(element_of_a_copy_augmented)(1.5, v)
+    assert value == element_of_a_copy_augmented(1.5, v)
+    assert grad == pytest.approx(5.0)
