@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import pipeline
+from . import pipeline, runtime
 from .arguments import WrtArguments, checked_wrt
 from .backend import user_location
 from .errors import ArgumentError, DifferentiationError, point_at_user_line
@@ -359,13 +359,39 @@ class Grad(Derivative):
     """``grad(f)``: calling it returns the gradient."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.value_and_gradient(args, kwargs)[1]
+
+    def value_and_gradient(self, args: Tuple, kwargs: Dict[str, Any]) -> Tuple[Any, Any]:
+        """The compiled code's ``(value, gradient)`` for a call, checked: the output must
+        be a number or a single-element array, whose seed is then an array like it."""
         fn, args, kwargs = self.prepare(args, kwargs)
-        value, gradient = self.execute(fn, args, kwargs)
+        try:
+            value, gradient = self.execute(fn, args, kwargs)
+        except DifferentiationError:
+            raise
+        except Exception as failure:
+            # The derivative failed: what the function returns may say why (a tuple, an
+            # array of several entries), or need a seed of its shape (an array of one).
+            try:
+                value = self.f(*runtime.snapshot(args), **runtime.snapshot(kwargs))
+            except DifferentiationError:
+                raise  # f is a derivative itself, and says what is wrong
+            except Exception:
+                value = None  # the function fails too: the derivative's error says where
+            if value is None:
+                raise failure
+            if type(value) is not float and not _scalar_output(value):
+                self.not_scalar(value)
+            if not (isinstance(value, np.ndarray) and value.shape):
+                raise
+            seed = next(iter(fn.__kwdefaults__ or {"seed": None}))
+            value, gradient = self.execute(fn, args, dict(kwargs, **{
+                seed: np.ones_like(value, dtype=float)}))
         if type(value) is not float and not _scalar_output(value):
             self.not_scalar(value)
         if fn.zero_d:
             gradient = self.shaped_like_arguments(gradient, args, kwargs)
-        return gradient
+        return value, gradient
 
     def not_scalar(self, value: Any) -> None:
         name = underlying_function(self.f).__qualname__
@@ -384,13 +410,7 @@ class ValueAndGrad(Grad):
     picks = slice(None)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        fn, args, kwargs = self.prepare(args, kwargs)
-        value, gradient = self.execute(fn, args, kwargs)
-        if type(value) is not float and not _scalar_output(value):
-            self.not_scalar(value)
-        if fn.zero_d:
-            gradient = self.shaped_like_arguments(gradient, args, kwargs)
-        return value, gradient
+        return self.value_and_gradient(args, kwargs)
 
 
 def _missing_last(f: Callable[..., Any], transform: str, what: str) -> ArgumentError:
