@@ -240,7 +240,8 @@ def _tangent_dot(grads: Sequence[Any], tangents: Sequence[Any]) -> Tuple[float, 
 # The check
 # ---------------------------------------------------------------------------
 
-def _flatten(args: Sequence[Any], wrt: Sequence[int]) -> Tuple[np.ndarray, Callable[[np.ndarray], Tuple]]:
+def _flatten(args: Sequence[Any],
+             wrt: Sequence[int]) -> Tuple[np.ndarray, Callable[[np.ndarray], Tuple]]:
     """The floats of the arguments ``wrt`` as one vector, and the inverse: a vector to
     a copy of ``args`` holding it (and a vector to gradients shaped like ``args[wrt]``)."""
     leaves = [leaf for p in wrt for leaf in ao.tree_leaves(args[p])]

@@ -69,13 +69,10 @@ KNOWN_BAD: Dict[str, str] = {
                             "enumerate(a)` / `for e in reversed(a)` is refused as a write "
                             "into a",
     # found by this fuzzer
-    "list_concat": "list concatenation ([x] + [y, 1.0]) is differentiated as elementwise "
-                   "addition: wrong gradients, and the tangent crashes (IndexError)",
-    "iter_reuse": "a loop over it = iter(a) crashes in the derivative ('iterator' has no "
-                  "len()) when the loop does not reach the output",
-    "int_identity": "n * 1.0 with n an int (a length) is simplified to n: the value is "
-                    "an int, np.full(4, n * 1.0) an int array, and a float stored into it is "
-                    "truncated: wrong values and gradients",
+    "repeat_call_across_argument_write": "r1 = np.tanh(v); v[0] = r1.sum(); r2 = "
+                                         "np.tanh(v), r1 then written through an alias "
+                                         "in a branch folded away: wrong gradient "
+                                         "(branch_alias_write_after_repeated_call)",
     "element_then_write": "s = u[0] (or a loop item of u, or a sum of them), then u "
                           "written in place, or s augmented (s *= 1.0) while u or a view "
                           "of it is live, or u[0] = w then w written: refused as a write "
@@ -98,7 +95,7 @@ FEATURES = (
     "numpy_scalar", "abs", "abs_of_numpy_scalar", "max_min", "helper_call",
     "helper_keyword", "wraps_decorator", "plain_decorator", "identity_bait", "loop_carried",
     "branch", "list_concat", "augment_loop_element", "array_output", "while_loop",
-    "element_then_write", "int_identity",
+    "element_then_write", "int_identity", "repeated_reduction",
 )
 
 SHAPES = {"x": (), "v": (4,), "w": (4,), "M": (3, 4)}
@@ -249,6 +246,7 @@ class Generator:
         self.helper_names: List[Tuple[str, float, str]] = []  # name, bound, feature
         self.shared_write = False
         self.writes: List[int] = []  # the groups written, in order
+        self.aliases: Dict[str, str] = {}  # u = v: u -> v
         self.budget = 0
         self.loop_depth = 0
 
@@ -552,6 +550,8 @@ class Generator:
             base.group(1) in self.env else None
         if group is not None:
             self.use("alias")  # a = v: one more name of v's array
+            if e.fmt in self.env:
+                self.aliases[name] = e.fmt
         self.bind(name, shape, e.bound, kind=kind, group=group)
         return [Stmt("%s = {0}" % name, [e])]
 
@@ -614,7 +614,8 @@ class Generator:
         self.use("repeat_call")
         out = [Stmt("%s = %s" % (a, text.replace("{", "{{").replace("}", "}}")))]
         self.bind(a, shape, bound)
-        if argument is not None and self.chance(0.3):
+        if argument is not None and self.allowed("repeat_call_across_argument_write") \
+                and self.chance(0.3):
             # the second call reads the argument written in between: not the first's value
             self.use("repeat_call_across_argument_write")
             out.extend(self.write_into(argument))
@@ -650,6 +651,7 @@ class Generator:
         out: List[Stmt] = []
         if form == "alias":
             self.use("alias")
+            self.aliases[name] = src
             out.append(Stmt("%s = %s" % (name, src)))
             self.bind(name, var.shape, var.bound, group=var.group)
         else:
@@ -677,7 +679,7 @@ class Generator:
         self.use("view")
         if len(var.shape) == 2:
             form, shape = self.rng.choice([("%s.T", var.shape[::-1]),
-                                           ("%s.reshape(%d, %d)" % ("%s", var.shape[1], var.shape[0]),
+                                           ("%%s.reshape(%d, %d)" % var.shape[::-1],
                                             var.shape[::-1]),
                                            ("%s[1:]", (var.shape[0] - 1, var.shape[1])),
                                            ("%s[:, 1:]", (var.shape[0], var.shape[1] - 1)),
@@ -1034,6 +1036,26 @@ class Generator:
         return Stmt("return " + " + ".join("{%d}" % k for k in range(len(terms))), terms)
 
 
+_REDUCTION = re.compile(r"np\.(?:sum|mean|max)\((?:[^()]|\([^()]*\))*\)"
+                        r"|\b\w+\.(?:sum|mean)\([^()]*\)")
+
+
+def _REDUCTION_TWICE(source: str, aliases: Optional[Dict[str, str]] = None) -> bool:
+    """Whether the same reduction (np.sum(M, axis=0), w.sum()...) is written twice, of
+    one array under its names (``aliases``: u = v gives u -> v)."""
+    body = source.split("def f(")[-1]
+    for name in sorted(aliases or (), key=len, reverse=True):
+        base = name
+        while base in aliases:
+            base = aliases[base]
+        body = re.sub(r"\b%s\b" % re.escape(name), base, body)
+    # w.sum() is np.sum(w), M.mean(axis=0) is np.mean(M, axis=0)
+    body = re.sub(r"\b(?!np\b)(\w+)\.(sum|mean)\(\)", r"np.\2(\1)", body)
+    body = re.sub(r"\b(?!np\b)(\w+)\.(sum|mean)\(([^()]+)\)", r"np.\2(\1, \3)", body)
+    found = _REDUCTION.findall(body)
+    return len(found) != len(set(found))
+
+
 # a name, or a view of one: v, M[1], M.T, v[1:], M.reshape(4, 3)
 _VIEW_OF = re.compile(r"^([A-Za-z_]\w*)(\[[^\]]*\]|\.T|\.reshape\([^)]*\))*$")
 
@@ -1050,6 +1072,8 @@ def generate(seed: int, exclude: Set[str] = frozenset(KNOWN_BAD)) -> Program:
     for attempt in range(1000):
         generator = Generator(seed if attempt == 0 else seed * 1000003 + attempt, exclude)
         program = generator.program()
+        if _REDUCTION_TWICE(program.source, generator.aliases):
+            program.features.add("repeated_reduction")
         if not program.features & exclude:
             program.seed = seed
             return program
