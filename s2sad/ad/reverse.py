@@ -576,11 +576,17 @@ class ReverseMode:
                         found[operand] = None
         return list(found)
 
+    def stores(self, op: Op) -> bool:
+        """Whether an ``if`` or loop stores into an array (``y[i] = v``) inside: the
+        adjoint sweep must undo that store, since what it reads may be that array."""
+        return any(inner.opcode == "setitem" and is_array(self.kind(inner.operands[0]))
+                   for region in op.regions for inner in region.walk())
+
     def if_(self, op: Op, frame: Frame) -> None:
         grads = [self.adj.pop(r, None) for r in op.results]
         outer = self.outer_uses(op)
-        if all(g is None for g in grads) and not outer:
-            return
+        if all(g is None for g in grads) and not outer and not self.stores(op):
+            return  # (a store inside is undone even so: the adjoint may read its array)
         before = dict(self.adj)
         cond = op.operands[0]
         regions: List[Region] = []
@@ -624,7 +630,7 @@ class ReverseMode:
         grads = {k: self.adj.pop(op.results[k], None) for k in carried}
         outer = [v for v in self.outer_uses(op) if v not in args]
         if all(g is None for g in grads.values()) and not any(v in self.adj for v in outer) \
-                and not outer:
+                and not outer and not self.stores(op):
             return
         count = self.count_iterations(op)
         starts = [grads[k] if grads[k] is not None else self.zero(op.results[k]) for k in carried]

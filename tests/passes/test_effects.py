@@ -263,3 +263,50 @@ def test_an_element_of_an_array_copy_is_a_number():
     value, grad = s2sad.value_and_grad(element_of_a_copy_augmented)(1.5, v)
     assert value == element_of_a_copy_augmented(1.5, v)
     assert grad == pytest.approx(5.0)
+
+
+# --- a store that carries no derivative is still undone before the adjoint reads -----------
+
+def store_in_a_branch(v):
+    r1 = np.tanh(v)
+    v[0] = r1.sum()
+    u = np.array(np.tanh(v))
+    if v[1] > 100.0:
+        pass
+    else:
+        w = r1
+        w[1:] = w[1:] * 0.5 + w[:-1]  # changes r1, which tanh's adjoint reads
+    return np.sum(u * u) * 0.1
+
+
+def store_in_a_loop(v):
+    r1 = np.tanh(v)
+    s = np.sum(r1 * r1)
+    for k in range(2):
+        r1[k] = 5.0  # changes r1 after the product read it
+    return s
+
+
+def store_in_a_folded_branch(v):  # found by the grammar fuzzer
+    r1 = np.tanh(v)
+    v[0] = r1.sum()
+    r2 = np.tanh(v)
+    acc3 = 0.0
+    u6 = np.array(r2)
+    r1[-2] = 1.0
+    if acc3 > 0.0:
+        pass
+    else:
+        u8 = r1
+        u8[1:] = u8[1:] * 0.5 + u8[:-1]
+    return np.sum(u6 * u6) * 0.1
+
+
+@pytest.mark.parametrize("f", [store_in_a_branch, store_in_a_loop, store_in_a_folded_branch])
+def test_inactive_stores_are_undone(f):
+    from ..numeric import numeric_gradient
+    v = np.array([0.3, -0.5, 0.8, 0.1])
+    expected = numeric_gradient(lambda a: f(a.copy()), (v,), 0)
+    np.testing.assert_allclose(s2sad.grad(f)(v.copy()), expected, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(s2sad.jvp(f)(v.copy(), np.ones(4))[1], expected.sum(),
+                               rtol=1e-6)
