@@ -1344,7 +1344,11 @@ def fuzz(count: int, run_seed: int, exclude: Set[str] = frozenset(KNOWN_BAD),
             break
         seed = program_seed(run_seed, index)
         index += 1
-        program = generate(seed, exclude)
+        try:
+            program = generate(seed, exclude)
+        except (IndexError, ValueError):  # the grammar drew an array with no entries
+            report.invalid += 1
+            continue
         outcome = run_one(program, program.arguments(seed))
         if outcome.status == "invalid":
             report.invalid += 1
