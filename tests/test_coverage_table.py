@@ -99,3 +99,14 @@ def test_check_exits_1_when_stale_and_0_when_current(tmp_path, monkeypatch, caps
     assert tool.main(["--check"]) == 1
     message = capsys.readouterr().out
     assert message.count("\n") == 1 and REGENERATE in message
+
+
+def test_verified_columns_come_from_the_grid_results():
+    results = {"environment": tool.environment(), "size": {"rules": 1, "cases": 2, "checks": 12},
+               "totals": {"passed": 11, "failed": 0, "xfailed": 1},
+               "verified": {"np.sin": {"reverse": {"1": "all", "2": "all"},
+                                       "forward": {"1": "all", "2": "some"}}}}
+    text = tool.render(results=results)
+    assert "| `np.sin` | ✓ | ✓ | 1, 2 | 1, 2* |" in text
+    assert "| `np.cos` | ✓ | ✓ |  |  |" in text  # not in the results: nothing verified
+    assert "12 checks: 11 passed, 0 failed, 1 expected to fail" in text

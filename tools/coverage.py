@@ -16,6 +16,11 @@ left out: only callables that belong to an installed library (the standard libra
 site-packages, s2sad itself) are documented, so the result does not depend on which tests
 ran first in the same process.
 
+The columns *verified* say, per rule and mode, which orders of derivative the rule grid
+(tests/rules/test_rule_grid.py) checked against finite differences, read from the results
+its full run writes (tests/rules/grid_results.json: run the grid with
+``S2SAD_RULE_GRID=full``, then this tool).
+
 The file says which Python and NumPy minor versions generated it: the rule set depends on
 them (``math.cbrt`` exists from Python 3.11 on). ``render()`` gives the Markdown;
 ``main(argv)`` returns the exit status.
@@ -23,6 +28,7 @@ them (``math.cbrt`` exists from Python 3.11 on). ``render()`` gives the Markdown
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import site
@@ -45,6 +51,9 @@ from s2sad.rules import REGISTRY  # noqa: E402
 OUTPUT = os.path.join(ROOT, "docs", "COVERAGE.md")
 COMMAND = "python tools/coverage.py"
 CHECK = "✓"
+# What the rule grid (tests/rules/test_rule_grid.py) verified, written by its full run.
+GRID_RESULTS = os.path.join(ROOT, "tests", "rules", "grid_results.json")
+GRID_COMMAND = "S2SAD_RULE_GRID=full python -m pytest tests/rules/test_rule_grid.py"
 
 # The fixed sections, in order: (title, what its rows are).
 OPERATORS = "Python operators"
@@ -218,26 +227,33 @@ def _callable_entry(obj: Any, library_dirs: Sequence[str]) -> Optional[Tuple[str
 
 
 # -- the table ---------------------------------------------------------------------------
+def entry(key: Any, registry: Any = REGISTRY,
+          library_dirs: Optional[Sequence[str]] = None) -> Optional[Tuple[str, str]]:
+    """(section title, name) of the rule registered under ``key``; None for users' own
+    rules and keys the table does not show."""
+    if isinstance(key, str):
+        return OPERATORS, _operator_name(key)
+    if isinstance(key, tuple) and len(key) == 2 and key[0] == "callable":
+        if key[1] not in registry.keep_alive:
+            return None
+        return _callable_entry(registry.keep_alive[key[1]],
+                               _library_dirs() if library_dirs is None else library_dirs)
+    if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str) \
+            and _member_name(key[0], key[1]) is not None:
+        return METHODS, _member_name(key[0], key[1])
+    return None
+
+
 def collect(registry: Any = REGISTRY) -> List[Section]:
     """The sections: the fixed ones in order, then any other library (``numpy.fft``,
     ``s2sad``) by name. Rows and no-derivative names are sorted by name."""
     sections: Dict[str, Section] = {title: Section(title, noun) for title, noun in FIXED}
     library_dirs = _library_dirs()
     for key, rule in list(registry.rules.items()):
-        if isinstance(key, str):
-            title, name = OPERATORS, _operator_name(key)
-        elif isinstance(key, tuple) and len(key) == 2 and key[0] == "callable":
-            if key[1] not in registry.keep_alive:
-                continue
-            entry = _callable_entry(registry.keep_alive[key[1]], library_dirs)
-            if entry is None:
-                continue
-            title, name = entry
-        elif isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str) \
-                and _member_name(key[0], key[1]) is not None:
-            title, name = METHODS, _member_name(key[0], key[1])
-        else:
+        found = entry(key, registry, library_dirs)
+        if found is None:
             continue
+        title, name = found
         if title not in sections:
             sections[title] = Section(title, "functions")
         section = sections[title]
@@ -273,16 +289,63 @@ def _cell(text: str) -> str:
     return "`%s`" % text.replace("|", "\\|")
 
 
-def render(sections: Optional[List[Section]] = None) -> str:
-    """The Markdown of docs/COVERAGE.md."""
+def grid_results(path: Optional[str] = None) -> Optional[Dict[str, Any]]:
+    """The results the rule grid's full run wrote, or None."""
+    text = _read(GRID_RESULTS if path is None else path)
+    if text is None:
+        return None
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _orders(entry: Optional[Dict[str, Any]], mode: str) -> str:
+    """The orders the grid verified in one mode: "1, 2"; an order with a star where some
+    of its cases failed or are expected to fail."""
+    found = (entry or {}).get(mode) or {}
+    return ", ".join(order + ("" if found[order] == "all" else "*")
+                     for order in sorted(found))
+
+
+def _grid_summary(results: Dict[str, Any]) -> List[str]:
+    size, totals = results.get("size", {}), results.get("totals", {})
+    return [
+        "The columns *verified* give the orders of derivative, per mode, that the rule "
+        "grid (`tests/rules/test_rule_grid.py`, run in full with `%s`, with %s) checked "
+        "against finite differences: in reverse mode, first order by `vjp`, second by "
+        "reverse over reverse and forward over reverse; in forward mode, first order by "
+        "`jvp`, second by reverse over forward. For a runtime helper, first order means its "
+        "own rules, run when the grid differentiates a derivative that calls it. A star "
+        "marks an order verified on some of the rule's cases while others failed or are "
+        "expected to fail (tests/rules/grid_results.json lists them)."
+        % (GRID_COMMAND, results.get("environment", "an unknown environment")),
+        "",
+        "The grid: %d rules, %d cases, %d checks: %d passed, %d failed, %d expected to "
+        "fail." % (size.get("rules", 0), size.get("cases", 0), size.get("checks", 0),
+                   totals.get("passed", 0), totals.get("failed", 0),
+                   totals.get("xfailed", 0)),
+    ]
+
+
+def render(sections: Optional[List[Section]] = None,
+           results: Optional[Dict[str, Any]] = None) -> str:
+    """The Markdown of docs/COVERAGE.md (``results``: the rule grid's, by default read from
+    tests/rules/grid_results.json)."""
     if sections is None:
         sections = collect()
+    if results is None:
+        results = grid_results() or {}
+    verified = results.get("verified", {})
     lines = [
         "# Derivative coverage",
         "",
         "This file is generated by `%s` from the rules registered in s2sad (with %s); "
         "do not edit it by hand." % (COMMAND, environment()),
     ]
+    if results:
+        lines += [""] + _grid_summary(results)
     for section in sections:
         if not section.rows and section.title not in FIXED_TITLES:
             continue  # a library with only non-differentiable functions
@@ -294,13 +357,15 @@ def render(sections: Optional[List[Section]] = None) -> str:
                       len(section.rows), section.noun, section.reverse_count,
                       section.forward_count),
                   "",
-                  "| name | reverse | forward |",
-                  "|---|:---:|:---:|"]
+                  "| name | reverse | forward | verified (reverse) | verified (forward) |",
+                  "|---|:---:|:---:|:---:|:---:|"]
         for row in section.rows:
             reverse = CHECK if row.reverse else ("2-D arrays only" if row.reverse_2d_only
                                                  else "")
-            lines.append("| %s | %s | %s |" % (_cell(row.name), reverse,
-                                                CHECK if row.forward else ""))
+            entry = verified.get(row.name)
+            lines.append("| %s | %s | %s | %s | %s |" % (
+                _cell(row.name), reverse, CHECK if row.forward else "",
+                _orders(entry, "reverse"), _orders(entry, "forward")))
     lines += ["", "## No derivative", "",
               "Declared non-differentiable: their results carry no derivative.", ""]
     for section in sections:
