@@ -345,9 +345,14 @@ CROSSES = [(cr_last, (4, 3), (4, 3), True), (cr_last, (4, 3), (3,), False),
                          ids=lambda c: getattr(c, "__name__", str(c)))
 @pytest.mark.parametrize("wrt", [0, 1])
 def test_cross_along_any_axes(f, sa, sb, agrees, wrt):
+    args = [rand(*sa, seed=1), rand(*sb, seed=2)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # 2-vectors, NumPy 2
-        check(f, [rand(*sa, seed=1), rand(*sb, seed=2)], wrt, autograd=agrees)
+        try:
+            f(*args)
+        except ValueError:  # NumPy 2.5 and later take 3-vectors only
+            pytest.skip("this NumPy does not take 2-vectors in np.cross")
+        check(f, args, wrt, autograd=agrees)
 
 
 # -- NumPy's named results (slogdet, eigh, svd, qr) at first and second order --------------

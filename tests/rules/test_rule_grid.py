@@ -71,6 +71,10 @@ BEING_FIXED: List[Tuple[str, str, Optional[Sequence[str]]]] = [
     # interp: the second derivative in x and fp together (the slope depends on fp)
     ("np.interp", r"xp\(4,\) \(4,\)", SECOND_ORDER),
 ]
+if np.lib.NumpyVersion(np.__version__) >= "2.5.0":
+    # NumPy 2.5's eig returns complex arrays even for real eigenvalues: the forward rule
+    # and the second-order compositions of eig do not follow that yet
+    BEING_FIXED += [("np.linalg.eig", r".", None), ("x.eigenvalues", r"np.linalg.eig", None)]
 
 
 # Cases that fail for a known reason not fixed here: expected to fail (not strictly).
