@@ -201,7 +201,7 @@ def compile_for_call(mode: str, fn: Callable[..., Any], wrt: Wrt, args: Sequence
     kinds = {name: kind_of_value(value) for name, value in arguments.items()}
     functions = {name: value for name, value in arguments.items()
                  if isinstance(value, FUNCTION_TYPES)}
-    shapes = {name: shape_tree(value) for name, value in arguments.items()
-              if shape_tree(value) is not None} \
-        if shaped and float64_world(arguments) else None
+    trees = {name: shape_tree(value) for name, value in arguments.items()} \
+        if shaped and float64_world(arguments) else {}
+    shapes = {name: tree for name, tree in trees.items() if tree is not None} or None
     return compile_derivative(mode, fn, wrt, kinds, optimize, functions, shapes)
